@@ -1,0 +1,162 @@
+"""Fixtures in the flaskr shape: ``app``, ``client``, ``runner``, ``login`` and factories.
+
+Every test gets its own application. The schema is created once per run; after each test
+every table is emptied, so tests are isolated on SQLite and on PostgreSQL alike (set
+``TRAINHUB_TEST_DATABASE_URL`` to run the suite against PostgreSQL).
+
+Do not hold an app context open while using ``client``: each request must get its own
+context (and its own ``g`` and database session), as in production.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from trainhub import create_app
+from trainhub.accounts.models import Role
+from trainhub.extensions import db
+
+#: Fixed personal-data key for tests (a Fernet-format key; never used outside tests).
+TEST_DATA_KEY = "dGVzdC1vbmx5LWRhdGEta2V5LWZvci10cmFpbmh1Yi0="
+DEFAULT_PASSWORD = "Xunlian-2023"
+
+
+def _config(database_url: str, instance_path) -> dict:
+    return {
+        "TESTING": True,
+        "INSTANCE_PATH": str(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "DATA_KEY": TEST_DATA_KEY,
+        "WTF_CSRF_ENABLED": False,
+        "JOBS_IMMEDIATE": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+    }
+
+
+def _empty_all_tables() -> None:
+    tables = db.metadata.sorted_tables
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("TRAINHUB_TEST_DATABASE_URL")
+    if not url:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    app = create_app(_config(url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    yield url
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path) -> dict:
+    """The configuration each test's app is built with; override keys in a test module."""
+    return _config(database_url, tmp_path / "instance")
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_all_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def reference_data(app):
+    """The county code list, the priority flags and phase 1 (what ``trainhub init`` loads)."""
+    from trainhub.geo.operations import load_reference_data
+
+    with app.app_context():
+        load_reference_data()
+        db.session.commit()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user and return it (detached, attributes loaded)."""
+    from trainhub.accounts.operations import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role | str = Role.OFFICE, *, username: str | None = None,
+             password: str | None = DEFAULT_PASSWORD, scope_code: str | None = None, **kwargs):
+        role = Role(role)
+        with app.app_context():
+            if role == Role.COORDINATOR and scope_code is None:
+                scope_code = "52"
+            user = create_user(
+                username or f"{role.value}{next(counter)}",
+                role,
+                password=password,
+                scope_code=scope_code,
+                **kwargs,
+            )
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(client, make_user):
+    """Sign ``client`` in as a new user of ``role``; returns the user."""
+
+    def do_login(role: Role | str = Role.OFFICE, **kwargs):
+        user = make_user(role, **kwargs)
+        response = client.post(
+            "/login",
+            data={"username": user.username, "password": kwargs.get("password", DEFAULT_PASSWORD)},
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return do_login
+
+
+@pytest.fixture
+def api_headers(app, make_user):
+    """Bearer headers for a new user of ``role`` (``api_headers("office")``)."""
+    from trainhub.accounts.operations import create_token
+
+    def headers(role: Role | str = Role.OFFICE, **kwargs) -> dict:
+        user = make_user(role, **kwargs)
+        with app.app_context():
+            from trainhub.accounts.models import User
+
+            _, secret = create_token(db.session.get(User, user.id), "test")
+            db.session.commit()
+        return {"Authorization": f"Bearer {secret}"}
+
+    return headers

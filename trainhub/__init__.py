@@ -1,0 +1,99 @@
+"""trainhub: training management for the 牵手计划 training series."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = ROOT / "migrations"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, CLI, error pages."""
+    instance_path = os.environ.get("TRAINHUB_INSTANCE_PATH") or (config or {}).get("INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
+        instance_relative_config=True,
+    )
+    from trainhub.config import load_config
+
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_cli(app)
+    from trainhub.errors import register_error_handlers
+
+    register_error_handlers(app)
+    return app
+
+
+def import_models() -> None:
+    """Import every feature's models so that the metadata knows all tables."""
+    from trainhub.accounts import models as _accounts  # noqa: F401
+    from trainhub.attendance import models as _attendance  # noqa: F401
+    from trainhub.audit import models as _audit  # noqa: F401
+    from trainhub.certificates import models as _certificates  # noqa: F401
+    from trainhub.courses import models as _courses  # noqa: F401
+    from trainhub.geo import models as _geo  # noqa: F401
+    from trainhub.jobs import models as _jobs  # noqa: F401
+    from trainhub.learners import models as _learners  # noqa: F401
+    from trainhub.orgs import models as _orgs  # noqa: F401
+
+
+def register_extensions(app: Flask) -> None:
+    from trainhub.extensions import api, bootstrap, csrf, db, limiter, login_manager, migrate
+    from trainhub.pii import PersonalDataCipher
+
+    import_models()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+    app.extensions["trainhub_pii"] = PersonalDataCipher(app.config["DATA_KEY"])
+
+    from trainhub.accounts.session import init_login
+
+    init_login(app, login_manager)
+    from trainhub.jobs.queue import init_jobs
+
+    init_jobs(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from trainhub.accounts.views import bp as accounts_bp
+    from trainhub.dashboard.views import bp as dashboard_bp
+    from trainhub.geo.views import bp as geo_bp
+    from trainhub.jobs.views import bp as jobs_bp
+
+    for blueprint in (accounts_bp, dashboard_bp, geo_bp, jobs_bp):
+        app.register_blueprint(blueprint)
+
+    from trainhub.accounts.api import blp as tokens_api
+    from trainhub.extensions import api, csrf
+    from trainhub.geo.api import blp as counties_api
+    from trainhub.jobs.api import blp as jobs_api
+    from trainhub.orgs.api import blp as orgs_api
+
+    for blp in (counties_api, orgs_api, tokens_api, jobs_api):
+        csrf.exempt(blp)
+        api.register_blueprint(blp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from trainhub.templating import init_templating
+
+    init_templating(app)
+
+
+def register_cli(app: Flask) -> None:
+    from trainhub.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,137 @@
+"""Users, roles and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from trainhub.db import LabelledEnum, UTCDateTime, enum_column, utcnow
+from trainhub.extensions import db
+
+_hasher = PasswordHasher()
+
+
+class Role(LabelledEnum):
+    OFFICE = ("office", "项目办")
+    COORDINATOR = ("coordinator", "实施点联络员")
+    INSTRUCTOR = ("instructor", "讲师")
+    CERTIFIER = ("certifier", "认证中心")
+    TRAINEE = ("trainee", "学员")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role = 'coordinator' AND scope_code IS NOT NULL) "
+            "OR (role <> 'coordinator' AND scope_code IS NULL)",
+            name="scope_only_for_coordinator",
+        ),
+        sa.CheckConstraint(
+            "scope_code IS NULL OR length(scope_code) IN (2, 6)", name="scope_code_length"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(64))
+    #: argon2id hash; NULL until the account is activated (one-time link) or given a password.
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"), index=True)
+    #: Coordinators only: a 2-digit province code or a 6-digit county code.
+    scope_code: Mapped[str | None] = mapped_column(sa.String(6))
+    is_enabled: Mapped[bool] = mapped_column(default=True)
+    #: Set for temporary passwords: the user must choose their own at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    #: Changing it invalidates every session and remember-me cookie of the user.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    # flask-login ---------------------------------------------------------------------
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_enabled
+
+    # passwords ------------------------------------------------------------------------
+    def set_password(self, password: str) -> None:
+        self.password_hash = _hasher.hash(password)
+        self.session_version = (self.session_version or 0) + 1
+
+    def check_password(self, password: str) -> bool:
+        if not self.password_hash:
+            return False
+        try:
+            _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if _hasher.check_needs_rehash(self.password_hash):
+            self.password_hash = _hasher.hash(password)
+        return True
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role.value}>"
+
+
+def check_dummy_password(password: str) -> None:
+    """Spend the time of a real check, so that unknown user names cannot be told apart."""
+    try:
+        _hasher.verify(_DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        pass
+
+
+_DUMMY_HASH = _hasher.hash("trainhub-dummy-password")
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API. Only its SHA-256 is stored; the token is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: First characters of the token, shown in lists so the user can tell tokens apart.
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+    @property
+    def is_usable(self) -> bool:
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > utcnow()
+
+
+class ActivationLink(db.Model):
+    """A one-time link with which a new user sets their first password."""
+
+    __tablename__ = "activation_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

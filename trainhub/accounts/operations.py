@@ -1,0 +1,160 @@
+"""Writes on users and API tokens. Each function flushes; the caller commits."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from trainhub.accounts.models import ApiToken, Role, User
+from trainhub.audit.operations import record
+from trainhub.db import utcnow
+from trainhub.extensions import db
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
+MIN_PASSWORD_LENGTH = 8
+TOKEN_PREFIX = "th_"
+
+
+class AccountError(ValueError):
+    """A refused account change; ``field`` names the input at fault, ``message`` is Chinese."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def password_problem(password: str, *, username: str | None = None) -> str | None:
+    """Why ``password`` is not acceptable (Chinese), or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符。"
+    if len(password) > 128:
+        return "密码不能超过 128 个字符。"
+    if password.isdigit() or password.isalpha():
+        return "密码不能只由数字或只由字母组成。"
+    if username and password.lower() == username.lower():
+        return "密码不能与用户名相同。"
+    return None
+
+
+def scope_problem(role: Role, scope_code: str | None) -> str | None:
+    """Why ``scope_code`` does not fit ``role`` (Chinese), or None."""
+    from trainhub.geo.models import County
+
+    if role != Role.COORDINATOR:
+        return "只有实施点联络员需要设置负责区域。" if scope_code else None
+    if not scope_code:
+        return "实施点联络员必须设置负责区域（省级 2 位代码或县级 6 位代码）。"
+    if not re.fullmatch(r"\d{2}|\d{6}", scope_code):
+        return "负责区域应为省级 2 位代码或县级 6 位代码。"
+    column = County.province_code if len(scope_code) == 2 else County.code
+    if not db.session.scalar(sa.select(sa.exists().where(column == scope_code))):
+        return f"区域代码 {scope_code} 不在行政区划代码表中。"
+    return None
+
+
+def create_user(
+    username: str,
+    role: Role,
+    *,
+    password: str | None = None,
+    display_name: str | None = None,
+    scope_code: str | None = None,
+    must_change_password: bool = False,
+) -> User:
+    """Create a user. ``password`` None leaves the account waiting for activation."""
+    username = (username or "").strip()
+    if not USERNAME_RE.fullmatch(username):
+        raise AccountError("username", "用户名应为 3–64 位字母、数字或 _ . @ -。")
+    if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.username) == username.lower())):
+        raise AccountError("username", f"用户名 {username} 已被使用。")
+    problem = scope_problem(role, scope_code or None)
+    if problem:
+        raise AccountError("scope", problem)
+    if password is not None:
+        problem = password_problem(password, username=username)
+        if problem:
+            raise AccountError("password", problem)
+    user = User(
+        username=username,
+        role=role,
+        display_name=(display_name or username).strip()[:64],
+        scope_code=scope_code or None,
+        must_change_password=must_change_password,
+    )
+    if password is not None:
+        user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    record("user.create", target_type="user", target_id=user.id,
+           detail={"username": username, "role": role.value, "scope": scope_code})
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise AccountError("current_password", "当前密码不正确。")
+    if new == current:
+        raise AccountError("new_password", "新密码不能与当前密码相同。")
+    set_password(user, new)
+
+
+def set_password(user: User, new: str, *, temporary: bool = False) -> None:
+    """Set a password; ``temporary`` makes the user choose their own at next sign-in."""
+    problem = password_problem(new, username=user.username)
+    if problem:
+        raise AccountError("new_password", problem)
+    user.set_password(new)
+    user.must_change_password = temporary
+    db.session.flush()
+    record("user.set_password", target_type="user", target_id=user.id,
+           detail={"temporary": temporary})
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: User, name: str, *, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+    """Create an API token; returns the row and the token itself, which is never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise AccountError("name", "请填写令牌名称，例如用途或对接的系统。")
+    if len(name) > 100:
+        raise AccountError("name", "令牌名称不能超过 100 个字符。")
+    if expires_at is not None and expires_at <= utcnow():
+        raise AccountError("expires_at", "过期时间必须晚于当前时间。")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user, name=name, token_hash=_token_hash(secret), prefix=secret[:10], expires_at=expires_at
+    )
+    db.session.add(token)
+    db.session.flush()
+    record("token.create", target_type="api_token", target_id=token.id,
+           detail={"user": user.username, "name": name})
+    return token, secret
+
+
+def revoke_token(token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.flush()
+        record("token.revoke", target_type="api_token", target_id=token.id)
+
+
+def user_for_token(secret: str) -> User | None:
+    """The enabled user owning a usable token, marking the token as used."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _token_hash(secret)))
+    if token is None or not token.is_usable or not token.user.is_enabled:
+        return None
+    now = utcnow()
+    # write at most once a minute per token: a busy client must not turn reads into writes
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        token.last_used_at = now
+    return token.user

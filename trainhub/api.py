@@ -1,0 +1,130 @@
+"""JSON API plumbing shared by the feature ``api.py`` modules.
+
+Errors are ``application/problem+json`` (RFC 9457) with, for invalid input, an ``errors``
+member naming each field. Lists answer ``{"items": [...], "total": N, "page": P,
+"per_page": S}``. Clients authenticate with ``Authorization: Bearer <token>``; the session
+cookie is ignored under ``/api/`` so that no cross-site request can act through it.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g, jsonify, request
+from flask_smorest import Api
+from marshmallow import Schema, fields, validate
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+
+API_PREFIX = "/api/v1"
+PROBLEM_MIMETYPE = "application/problem+json"
+
+#: Chinese titles of the problem types we answer with.
+PROBLEM_TITLES = {
+    400: "请求无效",
+    401: "未认证",
+    403: "无权访问",
+    404: "资源不存在",
+    405: "不支持的请求方法",
+    409: "与现有数据冲突",
+    413: "请求内容过大",
+    415: "不支持的内容类型",
+    422: "输入数据有误",
+    429: "请求过于频繁",
+    500: "服务器内部错误",
+}
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def problem(status: int, detail: str | None = None, *, errors: dict | None = None, **extra):
+    """A problem document response."""
+    body = {
+        "type": "about:blank",
+        "title": PROBLEM_TITLES.get(status, HTTP_STATUS_CODES.get(status, "错误")),
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM_MIMETYPE
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="trainhub"'
+    return response
+
+
+def _flatten_errors(messages) -> dict:
+    """webargs nests errors by location ({"json": {"name": [...]}}); clients want fields."""
+    if not isinstance(messages, dict):
+        return {"_schema": messages}
+    flat: dict = {}
+    for location, value in messages.items():
+        if location in {"json", "query", "form", "files", "headers", "view_args"} and isinstance(
+            value, dict
+        ):
+            flat.update(value)
+        else:
+            flat[location] = value
+    return flat
+
+
+def problem_from_http_exception(error: HTTPException):
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    errors = _flatten_errors(data["messages"]) if "messages" in data else data.get("errors")
+    detail = data.get("message")
+    if detail is None and status == 422 and errors:
+        detail = "以下字段的值不符合要求：" + "、".join(sorted(map(str, errors)))
+    if detail is None and status not in (404, 405):
+        detail = error.description if isinstance(error.description, str) else None
+    response = problem(status, detail, errors=errors)
+    if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api without its app-wide JSON error handler: ``trainhub.errors``
+    answers HTML or problem documents depending on the path."""
+
+    def _register_error_handlers(self):
+        pass
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=500))
+
+
+def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
+    """A list envelope schema for ``item_schema``: items and the total count."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema), required=True),
+            "total": fields.Integer(required=True),
+            "page": fields.Integer(required=True),
+            "per_page": fields.Integer(required=True),
+        },
+        name=name,
+    )
+
+
+def paginate(db, stmt, args: dict) -> dict:
+    """Run ``stmt`` for one page and count the whole result."""
+    import sqlalchemy as sa
+
+    per_page = args.get("per_page") or current_app.config["API_PAGE_SIZE"]
+    per_page = min(per_page, current_app.config["API_MAX_PAGE_SIZE"])
+    page = args.get("page") or 1
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def api_user():
+    """The user the bearer token belongs to, or None (set by the token loader)."""
+    return g.get("api_user")

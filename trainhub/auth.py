@@ -1,0 +1,93 @@
+"""Roles, area scope and the permission decorators every view and endpoint declares.
+
+Each view function carries ``allowed_roles``: a frozenset of :class:`Role`, or ``PUBLIC``
+for pages anyone may open without an account. The permission test walks the URL map and
+fails on any endpoint that declares nothing.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from trainhub.accounts.models import Role, User
+
+ALL_ROLES = frozenset(Role)
+STAFF = frozenset({Role.OFFICE, Role.COORDINATOR, Role.INSTRUCTOR, Role.CERTIFIER})
+#: Marker for endpoints open to everyone, signed in or not.
+PUBLIC = "public"
+
+
+def _api():
+    from trainhub.api import is_api_request, problem
+
+    return is_api_request, problem
+
+
+def roles_required(*roles: Role):
+    """Allow only signed-in users holding one of ``roles``; answer HTML or a problem."""
+    allowed = frozenset(roles)
+    if not allowed or not allowed <= ALL_ROLES:
+        raise ValueError("roles_required needs at least one Role")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            is_api_request, problem = _api()
+            if not current_user.is_authenticated:
+                if is_api_request():
+                    return problem(401, "需要有效的访问令牌（Authorization: Bearer …）。")
+                flash("请先登录。", "warning")
+                return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+            if current_user.role not in allowed:
+                if is_api_request():
+                    return problem(403, "当前账号的角色无权执行此操作。")
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.allowed_roles = allowed
+        return wrapped
+
+    return decorator
+
+
+def signed_in(view):
+    """Any signed-in user, whatever the role."""
+    return roles_required(*ALL_ROLES)(view)
+
+
+def public(view):
+    """Open to everyone (sign-in page, certificate verification, health check)."""
+    view.allowed_roles = PUBLIC
+    return view
+
+
+# area scope --------------------------------------------------------------------------------
+
+
+def area_clause(user: User, county_code_column) -> sa.ColumnElement[bool]:
+    """SQL condition limiting rows to the user's area, applied to a county-code column.
+
+    The office and the Certification Centre see everything; a coordinator sees their
+    province (2-digit scope) or county (6-digit scope); everyone else sees no area data
+    through this clause (trainees see themselves through their own queries).
+    """
+    if user.role in (Role.OFFICE, Role.CERTIFIER):
+        return sa.true()
+    if user.role == Role.COORDINATOR and user.scope_code:
+        if len(user.scope_code) == 2:
+            return county_code_column.startswith(user.scope_code, autoescape=True)
+        return county_code_column == user.scope_code
+    return sa.false()
+
+
+def in_area(user: User, county_code: str | None) -> bool:
+    """Python twin of :func:`area_clause` for one county code."""
+    if user.role in (Role.OFFICE, Role.CERTIFIER):
+        return True
+    if user.role == Role.COORDINATOR and user.scope_code and county_code:
+        return county_code.startswith(user.scope_code)
+    return False

@@ -1,0 +1,144 @@
+"""Configuration: defaults, then ``instance/config.py``, then ``TRAINHUB_*`` variables.
+
+Secrets (the session key and the personal-data key) are generated once in development and
+kept in the instance folder; in production a missing secret stops start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+#: Variables read from the environment: name after the ``TRAINHUB_`` prefix -> config key.
+ENV_VARS = {
+    "ENV": "ENV",
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "SECRET_KEY": "SECRET_KEY",
+    "DATA_KEY": "DATA_KEY",
+    "REDIS_URL": "REDIS_URL",
+    "JOBS_IMMEDIATE": "JOBS_IMMEDIATE",
+    "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "LOGIN_RATE_LIMIT": "LOGIN_RATE_LIMIT",
+    "MAX_CONTENT_LENGTH": "MAX_CONTENT_LENGTH",
+    "TIMEZONE": "TIMEZONE",
+    "EXCUSED_COUNTS_AGAINST": "EXCUSED_COUNTS_AGAINST",
+}
+
+BOOL_KEYS = {"JOBS_IMMEDIATE", "EXCUSED_COUNTS_AGAINST", "TESTING"}
+INT_KEYS = {"MAX_CONTENT_LENGTH"}
+
+SECRET_FILES = {"SECRET_KEY": "secret_key", "DATA_KEY": "data_key"}
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot work; the message tells the operator what to do."""
+
+
+class Defaults:
+    ENV = "development"
+    TESTING = False
+    SQLALCHEMY_DATABASE_URI = None  # filled with instance/trainhub.sqlite
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SECRET_KEY = None
+    #: Base key from which the encryption key and the search-hash key of personal data derive.
+    DATA_KEY = None
+    REDIS_URL = None
+    #: Run background jobs inline (tests); otherwise a worker picks them up.
+    JOBS_IMMEDIATE = False
+    RATELIMIT_STORAGE_URI = None  # memory:// locally, the Redis URL when set
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    TIMEZONE = "Asia/Shanghai"
+    #: Whether excused sessions (请假) count against the attendance rate.
+    EXCUSED_COUNTS_AGAINST = False
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    BOOTSTRAP_SERVE_LOCAL = True
+    API_PAGE_SIZE = 50
+    API_MAX_PAGE_SIZE = 500
+    # flask-smorest
+    API_TITLE = "trainhub API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+
+def _coerce(key: str, value):
+    if key in BOOL_KEYS and isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if key in INT_KEYS and isinstance(value, str):
+        return int(value)
+    return value
+
+
+def load_config(app, overrides: dict | None = None) -> None:
+    """Fill ``app.config`` in the documented order, then settle database and secrets."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    for name, key in ENV_VARS.items():
+        value = os.environ.get(f"TRAINHUB_{name}")
+        if value not in (None, ""):
+            app.config[key] = _coerce(key, value)
+    if overrides:
+        app.config.update(overrides)
+
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'trainhub.sqlite'}"
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgres://") or uri.startswith("postgresql://"):
+        # psycopg 3 is the driver we install
+        uri = "postgresql+psycopg://" + uri.split("://", 1)[1]
+        app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    if uri.startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("timeout", 30)
+        options["connect_args"] = connect_args
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    else:
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("pool_pre_ping", True)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+
+    _settle_secrets(app, instance)
+
+
+def _settle_secrets(app, instance: Path) -> None:
+    production = app.config["ENV"] == "production"
+    for key, filename in SECRET_FILES.items():
+        if app.config.get(key):
+            continue
+        path = instance / filename
+        if path.exists():
+            app.config[key] = path.read_text().strip()
+            continue
+        if production:
+            raise ConfigError(
+                f"TRAINHUB_{key} is not set and {path} does not exist. In production every "
+                f"secret must be provided: set TRAINHUB_{key} or put it in {path} "
+                "(see README, 'Secrets and backups')."
+            )
+        value = Fernet.generate_key().decode() if key == "DATA_KEY" else secrets.token_hex(32)
+        # exclusive create: two processes starting at once must not write different keys
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            app.config[key] = path.read_text().strip()
+            continue
+        with os.fdopen(fd, "w") as handle:
+            handle.write(value + "\n")
+        app.config[key] = value

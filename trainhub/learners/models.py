@@ -1,0 +1,80 @@
+"""Learners (学员): trainees with their personal data encrypted at rest."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from trainhub.accounts.models import User
+from trainhub.db import LabelledEnum, UTCDateTime, enum_column, utcnow
+from trainhub.extensions import db
+from trainhub.orgs.models import Organisation
+from trainhub.pii import PersonalDataCipher, mask_id_number, mask_phone
+
+
+class Gender(LabelledEnum):
+    MALE = ("male", "男")
+    FEMALE = ("female", "女")
+
+
+class Qualification(LabelledEnum):
+    NONE = ("none", "无")
+    ASSISTANT = ("assistant", "助理社会工作师")
+    SOCIAL_WORKER = ("social_worker", "社会工作师")
+    SENIOR = ("senior", "高级社会工作师")
+
+
+class Learner(db.Model):
+    __tablename__ = "learner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The learner's trainee account.
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(50), index=True)
+    gender: Mapped[Gender] = mapped_column(enum_column(Gender, "gender"))
+    birth_date: Mapped[date]
+    #: Resident ID number, Fernet-encrypted.
+    id_number_enc: Mapped[str] = mapped_column(sa.Text)
+    #: Keyed HMAC of the ID number: uniqueness and exact search without decrypting.
+    id_number_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: e.g. ``6201**********123X``; what lists and exports show.
+    id_number_masked: Mapped[str] = mapped_column(sa.String(18))
+    phone_enc: Mapped[str | None] = mapped_column(sa.Text)
+    phone_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    phone_masked: Mapped[str | None] = mapped_column(sa.String(11))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    position: Mapped[str | None] = mapped_column(sa.String(50))
+    qualification: Mapped[Qualification] = mapped_column(
+        enum_column(Qualification, "qualification"), default=Qualification.NONE
+    )
+    joined_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    user: Mapped[User | None] = relationship()
+
+    def set_id_number(self, value: str, cipher: PersonalDataCipher) -> None:
+        """Store a validated, normalised (upper-case X) ID number in its three forms."""
+        self.id_number_enc = cipher.encrypt(value)
+        self.id_number_hash = cipher.search_hash(value)
+        self.id_number_masked = mask_id_number(value)
+
+    def id_number(self, cipher: PersonalDataCipher) -> str:
+        return cipher.decrypt(self.id_number_enc)
+
+    def set_phone(self, value: str | None, cipher: PersonalDataCipher) -> None:
+        if not value:
+            self.phone_enc = self.phone_hash = self.phone_masked = None
+            return
+        self.phone_enc = cipher.encrypt(value)
+        self.phone_hash = cipher.search_hash(value)
+        self.phone_masked = mask_phone(value)
+
+    def phone(self, cipher: PersonalDataCipher) -> str | None:
+        return cipher.decrypt(self.phone_enc) if self.phone_enc else None
+
+    def __repr__(self) -> str:
+        return f"<Learner {self.id} {self.name}>"

@@ -1,0 +1,62 @@
+"""Organisations (社工机构, 乡镇（街道）社工站, 支援方) and pairings (牵手结对)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from trainhub.db import LabelledEnum, UTCDateTime, enum_column, utcnow
+from trainhub.extensions import db
+from trainhub.geo.models import County
+
+
+class OrgKind(LabelledEnum):
+    AGENCY = ("agency", "社工机构")
+    STATION = ("station", "乡镇（街道）社工站")
+    SUPPORTER = ("supporter", "支援方机构")
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisation"
+    __table_args__ = (sa.UniqueConstraint("county_code", "name", name="uq_organisation_county_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    kind: Mapped[OrgKind] = mapped_column(enum_column(OrgKind, "org_kind"))
+    county_code: Mapped[str] = mapped_column(sa.ForeignKey("county.code"), index=True)
+    #: 统一社会信用代码 (18 characters), where known.
+    credit_code: Mapped[str | None] = mapped_column(sa.String(18), unique=True)
+    address: Mapped[str | None] = mapped_column(sa.String(200))
+    contact_name: Mapped[str | None] = mapped_column(sa.String(50))
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    county: Mapped[County] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.name}>"
+
+
+class Pairing(db.Model):
+    """A supporting organisation paired with a recipient organisation (牵手结对)."""
+
+    __tablename__ = "pairing"
+    __table_args__ = (
+        sa.UniqueConstraint("supporter_id", "recipient_id", "started_on", name="uq_pairing_pair_start"),
+        sa.CheckConstraint("supporter_id <> recipient_id", name="distinct_parties"),
+        sa.CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supporter_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    started_on: Mapped[date]
+    ended_on: Mapped[date | None]
+    note: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    supporter: Mapped[Organisation] = relationship(foreign_keys=[supporter_id])
+    recipient: Mapped[Organisation] = relationship(foreign_keys=[recipient_id])
