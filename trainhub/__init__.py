@@ -57,6 +57,10 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     limiter.init_app(app)
     api.init_app(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "trainhub API 令牌"}
+    )
+    api.spec.options["security"] = [{"bearerAuth": []}]
     app.extensions["trainhub_pii"] = PersonalDataCipher(app.config["DATA_KEY"])
 
     from trainhub.accounts.session import init_login

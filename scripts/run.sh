@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install trainhub, prepare the embedded SQLite database (schema, reference data, demo data and
+# accounts on the first run), then serve http://127.0.0.1:5000 with gunicorn and run the job worker.
+#   TRAINHUB_PORT   port to listen on (default 5000)
+#   TRAINHUB_WEB_WORKERS  gunicorn worker processes (default 2)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/_venv.sh
+ensure_venv '.'
+
+export TRAINHUB_INSTANCE_PATH="${TRAINHUB_INSTANCE_PATH:-$PWD/instance}"
+port="${TRAINHUB_PORT:-5000}"
+mkdir -p "$TRAINHUB_INSTANCE_PATH"
+
+echo "== trainhub init (schema and reference data)"
+.venv/bin/trainhub init
+
+marker="$TRAINHUB_INSTANCE_PATH/.demo-loaded"
+if [ ! -f "$marker" ]; then
+    echo "== first run: demo data and accounts"
+    .venv/bin/trainhub demo | tee "$TRAINHUB_INSTANCE_PATH/demo-accounts.txt"
+    touch "$marker"
+else
+    echo "== demo data already loaded (accounts: $TRAINHUB_INSTANCE_PATH/demo-accounts.txt)"
+fi
+
+echo "== starting the job worker"
+.venv/bin/trainhub worker &
+worker=$!
+trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
+
+echo "== serving on http://127.0.0.1:$port (Ctrl-C to stop)"
+.venv/bin/gunicorn --bind "127.0.0.1:$port" --workers "${TRAINHUB_WEB_WORKERS:-2}" \
+    --access-logfile - 'trainhub:create_app()'

@@ -1,0 +1,64 @@
+"""Configuration order, generated secrets and the production guard."""
+
+from __future__ import annotations
+
+import pytest
+
+from trainhub import create_app
+from trainhub.config import ConfigError
+
+
+def test_development_generates_secrets_once_and_keeps_them(tmp_path, monkeypatch):
+    for name in ("TRAINHUB_SECRET_KEY", "TRAINHUB_DATA_KEY", "TRAINHUB_DATABASE_URL", "TRAINHUB_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    instance = tmp_path / "instance"
+    first = create_app({"INSTANCE_PATH": str(instance)})
+    assert (instance / "secret_key").exists() and (instance / "data_key").exists()
+    assert oct((instance / "data_key").stat().st_mode & 0o777) == "0o600"
+    second = create_app({"INSTANCE_PATH": str(instance)})
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert first.config["DATA_KEY"] == second.config["DATA_KEY"]
+    assert second.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance / 'trainhub.sqlite'}"
+
+
+def test_production_refuses_to_start_without_secrets(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRAINHUB_ENV", "production")
+    monkeypatch.delenv("TRAINHUB_SECRET_KEY", raising=False)
+    monkeypatch.delenv("TRAINHUB_DATA_KEY", raising=False)
+    with pytest.raises(ConfigError, match="TRAINHUB_SECRET_KEY"):
+        create_app({"INSTANCE_PATH": str(tmp_path / "instance")})
+    assert not (tmp_path / "instance" / "secret_key").exists()
+
+    monkeypatch.setenv("TRAINHUB_SECRET_KEY", "s" * 64)
+    with pytest.raises(ConfigError, match="TRAINHUB_DATA_KEY"):
+        create_app({"INSTANCE_PATH": str(tmp_path / "instance")})
+
+
+def test_environment_overrides_instance_config(tmp_path, monkeypatch):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text(
+        "TIMEZONE = 'Asia/Urumqi'\nLOGIN_RATE_LIMIT = '3 per minute'\n"
+    )
+    monkeypatch.setenv("TRAINHUB_LOGIN_RATE_LIMIT", "5 per minute")
+    monkeypatch.setenv("TRAINHUB_EXCUSED_COUNTS_AGAINST", "true")
+    monkeypatch.setenv("TRAINHUB_DATABASE_URL", "postgresql://u@localhost/db")
+    monkeypatch.setenv("TRAINHUB_REDIS_URL", "redis://127.0.0.1:6379/3")
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    assert app.config["TIMEZONE"] == "Asia/Urumqi"  # from instance/config.py
+    assert app.config["LOGIN_RATE_LIMIT"] == "5 per minute"  # environment wins
+    assert app.config["EXCUSED_COUNTS_AGAINST"] is True
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@localhost/db"
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
+
+
+def test_sqlite_connections_use_wal_and_foreign_keys(app):
+    from trainhub.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite only")
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
