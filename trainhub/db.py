@@ -70,7 +70,7 @@ def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
     )
 
 
-class LabelledEnum(str, enum.Enum):
+class LabelledEnum(enum.StrEnum):
     """A string enum whose members carry a Chinese label for display."""
 
     def __new__(cls, value: str, label: str):
@@ -82,9 +82,6 @@ class LabelledEnum(str, enum.Enum):
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
         return [(m.value, m.label) for m in cls]
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @sa.event.listens_for(sa.Engine, "connect")
