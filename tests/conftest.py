@@ -35,6 +35,8 @@ def _config(database_url: str, instance_path) -> dict:
         "JOBS_IMMEDIATE": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
+        # argon2id at its lowest cost: the suite hashes hundreds of passwords
+        "PASSWORD_HASH_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
     }
 
 

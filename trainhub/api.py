@@ -96,8 +96,16 @@ class ProblemApi(Api):
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=500))
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, error="页码必须是不小于 1 的整数。"),
+        error_messages={"invalid": "页码必须是整数。"},
+    )
+    per_page = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=500, error="每页条数必须在 1 到 500 之间。"),
+        error_messages={"invalid": "每页条数必须是整数。"},
+    )
 
 
 def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:

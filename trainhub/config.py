@@ -55,6 +55,8 @@ class Defaults:
     TIMEZONE = "Asia/Shanghai"
     #: Whether excused sessions (请假) count against the attendance rate.
     EXCUSED_COUNTS_AGAINST = False
+    #: argon2id parameters (argon2-cffi's PasswordHasher arguments); empty = its defaults.
+    PASSWORD_HASH_PARAMS: dict = {}
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

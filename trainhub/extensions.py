@@ -5,7 +5,6 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 

@@ -1,16 +1,221 @@
-"""Template filters and globals: local time, labels, masked values, navigation."""
+"""Template filters and globals: local time, dates, labels, numbers, navigation.
+
+Filters (all return ``"—"`` or ``""`` for missing values rather than failing a page):
+
+- ``localtime``: a UTC timestamp shown in the configured zone (``TIMEZONE``, Asia/Shanghai);
+- ``date``: a date, or a timestamp's local date, e.g. ``2023-02-15``;
+- ``weekday``: the Chinese weekday of a date or timestamp, e.g. ``周三``;
+- ``timespan``: a session's start and end, e.g. ``2023-02-15（周三）19:00–21:00``;
+- ``label``: the Chinese label of a :class:`~trainhub.db.LabelledEnum` member;
+- ``number``: thousands separators, trailing zeros dropped (``1,234``, ``12.5``);
+- ``percent``: a fraction as a percentage (``0.8567`` → ``85.7%``).
+
+Navigation is a per-application registry of :class:`NavItem`: an item appears for the roles
+it names, only when its endpoint exists in ``app.view_functions`` (features built later add
+their pages without touching the layout) and only when the endpoint's declared
+``allowed_roles`` admit the user.
+"""
 
 from __future__ import annotations
 
+import enum
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
+
+from flask import current_app, request, url_for
+
+from trainhub.accounts.models import Role
+
+EMPTY = "—"
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+#: Marker for navigation items shown only to visitors who are not signed in.
+ANONYMOUS = "anonymous"
+_ALL_ROLES = frozenset(Role)
+
+
+# time ----------------------------------------------------------------------------------------
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def to_local(value: datetime) -> datetime:
+    """A timestamp in the configured zone; naive values are taken to be UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(local_zone())
+
+
+def format_localtime(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return to_local(value).strftime(fmt)
+    if isinstance(value, date):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def format_date(value, fmt: str = "%Y-%m-%d") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value)
+    if isinstance(value, date):
+        return value.strftime(fmt)
+    return str(value)
+
+
+def format_weekday(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value)
+    return WEEKDAYS[value.weekday()]
+
+
+def format_timespan(starts_at: datetime | None, ends_at: datetime | None = None) -> str:
+    """``2023-02-15（周三）19:00–21:00``; the end date is repeated only when it differs."""
+    if starts_at is None:
+        return ""
+    start = to_local(starts_at)
+    text = f"{start:%Y-%m-%d}（{WEEKDAYS[start.weekday()]}）{start:%H:%M}"
+    if ends_at is None:
+        return text
+    end = to_local(ends_at)
+    if end.date() == start.date():
+        return f"{text}–{end:%H:%M}"
+    return f"{text} 至 {end:%Y-%m-%d %H:%M}"
+
+
+# values --------------------------------------------------------------------------------------
+
+
+def format_label(value) -> str:
+    """The Chinese label of an enum member; plain values pass through."""
+    if value is None:
+        return ""
+    label = getattr(value, "label", None)
+    if isinstance(label, str):
+        return label
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    return str(value)
+
+
+def format_number(value, digits: int | None = None) -> str:
+    """Thousands separators; ``digits`` fixes the decimals, otherwise trailing zeros go."""
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, bool):
+        return str(value)
+    if digits is not None:
+        return f"{Decimal(str(value)):,.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    number = Decimal(str(value))
+    if number == number.to_integral_value():
+        return f"{int(number):,}"
+    text = f"{number:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_percent(value, digits: int = 1) -> str:
+    """A fraction (0–1) as a percentage; None (nothing to measure yet) shows ``—``."""
+    if value is None:
+        return EMPTY
+    return f"{Decimal(str(value)) * 100:.{digits}f}%"
+
+
+# navigation ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One link of the navigation bar.
+
+    ``roles``: the roles it is shown to (a set of :class:`Role`, or ``{ANONYMOUS}``).
+    ``section``: ``"main"`` (left, the features) or ``"account"`` (the user's menu).
+    ``method``: ``"post"`` renders a small form with a CSRF token (signing out).
+    """
+
+    label: str
+    endpoint: str
+    roles: frozenset = field(default_factory=lambda: _ALL_ROLES)
+    section: str = "main"
+    method: str = "get"
+    order: int = 100
+
+
+DEFAULT_NAV: tuple[NavItem, ...] = (
+    NavItem("首页", "dashboard.index", _ALL_ROLES, order=0),
+    NavItem("县区", "geo.counties", frozenset({Role.OFFICE}), order=10),
+    NavItem("本区域县区", "geo.counties", frozenset({Role.COORDINATOR}), order=10),
+    NavItem("用户管理", "accounts.users", frozenset({Role.OFFICE}), order=80),
+    NavItem("任务", "jobs.list", frozenset({Role.OFFICE}), order=90),
+    NavItem("API 令牌", "accounts.tokens", _ALL_ROLES, section="account", order=10),
+    NavItem("修改密码", "accounts.change_password", _ALL_ROLES, section="account", order=20),
+    NavItem("退出", "accounts.logout", _ALL_ROLES, section="account", method="post", order=90),
+    NavItem("登录", "accounts.login", frozenset({ANONYMOUS}), section="account", order=0),
+)
+
+
+def register_nav_item(app, item: NavItem) -> None:
+    """Add a link to ``app``'s navigation (a feature calls this from its set-up)."""
+    app.extensions["trainhub_nav"].append(item)
+
+
+def _admits(endpoint: str, role) -> bool:
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return False
+    allowed = getattr(view, "allowed_roles", None)
+    if allowed is None or allowed == "public" or role == ANONYMOUS:
+        return True
+    return role in allowed
+
+
+def nav_items(user, section: str = "main") -> list[dict]:
+    """The links ``user`` (a user or an anonymous visitor) sees in ``section``."""
+    role = user.role if getattr(user, "is_authenticated", False) else ANONYMOUS
+    current = request.endpoint if request else None
+    items = []
+    for item in sorted(current_app.extensions["trainhub_nav"], key=lambda i: i.order):
+        if item.section != section or role not in item.roles or not _admits(item.endpoint, role):
+            continue
+        items.append(
+            {
+                "label": item.label,
+                "url": url_for(item.endpoint),
+                "method": item.method,
+                "active": current == item.endpoint,
+            }
+        )
+    return items
+
+
+def url_if(endpoint: str, **values) -> str | None:
+    """``url_for`` for an endpoint that may not exist (yet); None when it does not."""
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **values)
+
+
+# registration --------------------------------------------------------------------------------
 
 
 def init_templating(app) -> None:
-    zone = ZoneInfo(app.config["TIMEZONE"])
-
-    @app.template_filter("localtime")
-    def localtime(value, fmt: str = "%Y-%m-%d %H:%M"):
-        """A UTC timestamp shown in Asia/Shanghai."""
-        if value is None:
-            return ""
-        return value.astimezone(zone).strftime(fmt)
+    ZoneInfo(app.config["TIMEZONE"])  # fail at start-up on a misspelt zone, not on a page
+    app.extensions["trainhub_nav"] = list(DEFAULT_NAV)
+    app.add_template_filter(format_localtime, "localtime")
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_weekday, "weekday")
+    app.add_template_filter(format_timespan, "timespan")
+    app.add_template_filter(format_label, "label")
+    app.add_template_filter(format_number, "number")
+    app.add_template_filter(format_percent, "percent")
+    app.add_template_global(nav_items, "nav_items")
+    app.add_template_global(url_if, "url_if")

@@ -51,9 +51,10 @@ def served_app(tmp_path_factory):
         env=env, check=True, capture_output=True,
     )
     port = _free_port()
+    log = (instance / "server.log").open("wb")
     server = subprocess.Popen(
         [BIN / "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", "trainhub:create_app()"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env, stdout=subprocess.DEVNULL, stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):  # bounded wait for start-up
@@ -62,14 +63,18 @@ def served_app(tmp_path_factory):
             break
         except OSError:
             if server.poll() is not None:
-                raise RuntimeError(server.stderr.read().decode()) from None
+                log.close()
+                raise RuntimeError((instance / "server.log").read_text()) from None
             time.sleep(0.2)
     else:
         server.kill()
+        server.wait(timeout=10)
+        log.close()
         raise RuntimeError("the application did not start")
     yield base
     server.terminate()
     server.wait(timeout=10)
+    log.close()
 
 
 @pytest.fixture(scope="module")

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainhub.db import LabelledEnum, UTCDateTime, enum_column, utcnow
 from trainhub.extensions import db
 
-_hasher = PasswordHasher()
+
+def _hasher() -> PasswordHasher:
+    """The argon2id hasher with the application's cost settings (production defaults
+    outside an application; tests lower the cost to keep the suite fast)."""
+    if not has_app_context():
+        return _DEFAULT_HASHER
+    hasher = current_app.extensions.get("trainhub_password_hasher")
+    if hasher is None:
+        params = current_app.config.get("PASSWORD_HASH_PARAMS") or {}
+        hasher = PasswordHasher(**params) if params else _DEFAULT_HASHER
+        current_app.extensions["trainhub_password_hasher"] = hasher
+    return hasher
+
+
+_DEFAULT_HASHER = PasswordHasher()
 
 
 class Role(LabelledEnum):
@@ -65,18 +81,18 @@ class User(UserMixin, db.Model):
 
     # passwords ------------------------------------------------------------------------
     def set_password(self, password: str) -> None:
-        self.password_hash = _hasher.hash(password)
+        self.password_hash = _hasher().hash(password)
         self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
         if not self.password_hash:
             return False
         try:
-            _hasher.verify(self.password_hash, password)
+            _hasher().verify(self.password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
-        if _hasher.check_needs_rehash(self.password_hash):
-            self.password_hash = _hasher.hash(password)
+        if _hasher().check_needs_rehash(self.password_hash):
+            self.password_hash = _hasher().hash(password)
         return True
 
     def has_role(self, *roles: Role) -> bool:
@@ -88,13 +104,28 @@ class User(UserMixin, db.Model):
 
 def check_dummy_password(password: str) -> None:
     """Spend the time of a real check, so that unknown user names cannot be told apart."""
-    try:
-        _hasher.verify(_DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        pass
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        _hasher().verify(_dummy_hash(), password)
 
 
-_DUMMY_HASH = _hasher.hash("trainhub-dummy-password")
+def _dummy_hash() -> str:
+    """A hash made with the current settings, so that checking it costs a real check."""
+    hasher = _hasher()
+    key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES[key] = hasher.hash("trainhub-dummy-password")
+    return _DUMMY_HASHES[key]
+
+
+_DUMMY_HASHES: dict[tuple, str] = {}
+
+
+class TokenStatus(LabelledEnum):
+    """What an API token can still do; derived, not stored."""
+
+    ACTIVE = ("active", "有效")
+    EXPIRED = ("expired", "已过期")
+    REVOKED = ("revoked", "已撤销")
 
 
 class ApiToken(db.Model):
@@ -116,10 +147,16 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship(back_populates="tokens")
 
     @property
-    def is_usable(self) -> bool:
+    def status(self) -> TokenStatus:
         if self.revoked_at is not None:
-            return False
-        return self.expires_at is None or self.expires_at > utcnow()
+            return TokenStatus.REVOKED
+        if self.expires_at is not None and self.expires_at <= utcnow():
+            return TokenStatus.EXPIRED
+        return TokenStatus.ACTIVE
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status == TokenStatus.ACTIVE
 
 
 class ActivationLink(db.Model):

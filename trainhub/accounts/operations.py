@@ -9,14 +9,21 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from trainhub.accounts.models import ApiToken, Role, User
+from trainhub.accounts.models import ApiToken, Role, User, check_dummy_password
+from trainhub.accounts.queries import user_by_username
 from trainhub.audit.operations import record
 from trainhub.db import utcnow
 from trainhub.extensions import db
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
 MIN_PASSWORD_LENGTH = 8
-TOKEN_PREFIX = "th_"
+TOKEN_PREFIX = "th_"  # noqa: S105 (a marker that makes leaked tokens recognisable)
+#: Characters of generated temporary passwords: no 0/O, 1/l/I that are misread on paper.
+TEMPORARY_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105
+TEMPORARY_PASSWORD_LENGTH = 12
+#: The same answer for an unknown user name and a wrong password.
+BAD_CREDENTIALS = "用户名或密码不正确。"
+ACCOUNT_DISABLED = "该账号已被停用，无法登录。如需恢复，请联系项目办。"
 
 
 class AccountError(ValueError):
@@ -68,6 +75,7 @@ def create_user(
 ) -> User:
     """Create a user. ``password`` None leaves the account waiting for activation."""
     username = (username or "").strip()
+    scope_code = (scope_code or "").strip() or None
     if not USERNAME_RE.fullmatch(username):
         raise AccountError("username", "用户名应为 3–64 位字母、数字或 _ . @ -。")
     if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.username) == username.lower())):
@@ -95,6 +103,35 @@ def create_user(
     return user
 
 
+def authenticate(username: str, password: str) -> User:
+    """The user signing in with ``username`` and ``password``, or :class:`AccountError`.
+
+    An unknown user name and a wrong password give the same message and take the same time;
+    a disabled account is named as such only to someone who knows its password. Every
+    attempt is audited (the user name tried, never the password) and a success records
+    ``last_login_at``.
+    """
+    username = (username or "").strip()
+    user = user_by_username(username)
+    if user is None:
+        check_dummy_password(password)
+        record("user.login_failed", detail={"username": username[:64], "reason": "unknown_user"})
+        raise AccountError("_form", BAD_CREDENTIALS)
+    if not user.check_password(password):
+        record("user.login_failed", target_type="user", target_id=user.id,
+               detail={"username": user.username, "reason": "wrong_password"})
+        raise AccountError("_form", BAD_CREDENTIALS)
+    if not user.is_enabled:
+        record("user.login_failed", target_type="user", target_id=user.id,
+               detail={"username": user.username, "reason": "disabled"})
+        raise AccountError("_form", ACCOUNT_DISABLED)
+    user.last_login_at = utcnow()
+    db.session.flush()
+    record("user.login", target_type="user", target_id=user.id, actor_id=user.id,
+           detail={"username": user.username})
+    return user
+
+
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise AccountError("current_password", "当前密码不正确。")
@@ -113,6 +150,42 @@ def set_password(user: User, new: str, *, temporary: bool = False) -> None:
     db.session.flush()
     record("user.set_password", target_type="user", target_id=user.id,
            detail={"temporary": temporary})
+
+
+def generate_temporary_password() -> str:
+    """A random password that :func:`password_problem` accepts (letters and digits)."""
+    while True:
+        candidate = "".join(
+            secrets.choice(TEMPORARY_PASSWORD_ALPHABET) for _ in range(TEMPORARY_PASSWORD_LENGTH)
+        )
+        if password_problem(candidate) is None:
+            return candidate
+
+
+def reset_password(user: User, *, actor: User | None = None) -> str:
+    """Give ``user`` a new temporary password (returned once) to change at next sign-in.
+
+    Every session, remember-me cookie of the user ends. The office resets other people's
+    passwords; their own they change on the password page.
+    """
+    if actor is not None and actor.id == user.id:
+        raise AccountError("_form", "不能在这里重置自己的密码，请使用“修改密码”页面。")
+    password = generate_temporary_password()
+    set_password(user, password, temporary=True)
+    return password
+
+
+def set_enabled(user: User, enabled: bool, *, actor: User | None = None) -> None:
+    """Enable or disable ``user``. A disabled user cannot sign in, and neither their
+    sessions nor their API tokens are accepted any more."""
+    if not enabled and actor is not None and actor.id == user.id:
+        raise AccountError("_form", "不能停用自己的账号。")
+    if user.is_enabled == enabled:
+        return
+    user.is_enabled = enabled
+    db.session.flush()
+    record("user.enable" if enabled else "user.disable", target_type="user", target_id=user.id,
+           detail={"username": user.username})
 
 
 def _token_hash(token: str) -> str:

@@ -1,5 +1,317 @@
-"""Web pages of this feature."""
+"""Web pages of accounts: sign-in and out, passwords, user administration, API tokens."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_limiter import RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_user, logout_user
+
+from trainhub.accounts import operations, queries
+from trainhub.accounts.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    LoginForm,
+    TokenCreateForm,
+    UserCreateForm,
+    UserFilterForm,
+)
+from trainhub.accounts.models import Role, User
+from trainhub.accounts.operations import AccountError
+from trainhub.auth import public, roles_required, signed_in
+from trainhub.db import utcnow
+from trainhub.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
+
+HOME = "/"
+USERS_PER_PAGE = 50
+
+
+# sign-in throttling --------------------------------------------------------------------------
+
+
+def _login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _login_username_key() -> str:
+    """Throttling key of the account being tried, whatever address the attempts come from."""
+    return "login-user:" + (request.form.get("username") or "").strip().lower()[:64]
+
+
+def _login_failed(response) -> bool:
+    """Only failed attempts count against the limits (``deduct_when``)."""
+    return bool(g.get("login_failed"))
+
+
+_limit_per_ip = limiter.limit(
+    _login_rate_limit, key_func=get_remote_address, methods=["POST"],
+    deduct_when=_login_failed, scope="ip",
+)
+_limit_per_username = limiter.limit(
+    _login_rate_limit, key_func=_login_username_key, methods=["POST"],
+    deduct_when=_login_failed, scope="username",
+)
+
+
+@bp.errorhandler(RateLimitExceeded)
+def login_throttled(error: RateLimitExceeded):
+    """Too many failed sign-ins: the sign-in page again, saying how long to wait."""
+    if request.endpoint != "accounts.login":
+        from trainhub.errors import handle_http_exception
+
+        return handle_http_exception(error)
+    minutes = 1
+    breached = limiter.current_limit
+    if breached is not None:
+        # reset_at is a whole second, rounded up: do not turn 60.4 s into "2 minutes"
+        minutes = max(1, round((breached.reset_at - time.time()) / 60))
+    form = LoginForm()
+    form.form_errors.append(f"登录失败次数过多，请 {minutes} 分钟后再试。")
+    response = make_response(render_template("accounts/login.html", form=form), 429)
+    response.headers["Retry-After"] = str(minutes * 60)
+    return response
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path on this site, otherwise None (no open redirect)."""
+    if not target:
+        return None
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+# sign-in, sign-out, password -----------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@_limit_per_ip
+@_limit_per_username
+@public
+def login():
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or HOME)
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = operations.authenticate(form.username.data, form.password.data)
+        except AccountError as error:
+            g.login_failed = True
+            db.session.commit()  # the audit entry of the failed attempt
+            form.form_errors.append(error.message)
+        else:
+            login_user(user, remember=form.remember.data)
+            db.session.commit()
+            if user.must_change_password:
+                flash("您正在使用临时密码，请先设置您自己的密码。", "warning")
+                return redirect(url_for("accounts.change_password"))
+            return redirect(next_url or HOME)
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@signed_in
+def logout():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    logout_user()
+    flash("您已退出登录。", "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            operations.change_password(user, form.current_password.data, form.new_password.data)
+        except AccountError as error:
+            db.session.rollback()
+            field = getattr(form, error.field, None)
+            (field.errors if field is not None else form.form_errors).append(error.message)
+        else:
+            # the new session version ends every other session; keep this one signed in
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            login_user(user, remember=remembered)
+            db.session.commit()
+            flash("密码已修改。其他设备上的登录已全部失效。", "success")
+            return redirect(HOME)
+    return render_template("accounts/change_password.html", form=form)
+
+
+# API tokens of the signed-in user ------------------------------------------------------------
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@signed_in
+def tokens():
+    form = TokenCreateForm()
+    if form.validate_on_submit():
+        days = int(form.expires_in_days.data)
+        expires_at = utcnow() + timedelta(days=days) if days else None
+        try:
+            token, secret = operations.create_token(
+                current_user._get_current_object(), form.name.data, expires_at=expires_at
+            )
+        except AccountError as error:
+            db.session.rollback()
+            field = getattr(form, error.field, None)
+            (field.errors if field is not None else form.form_errors).append(error.message)
+        else:
+            db.session.commit()
+            response = make_response(
+                render_template("accounts/token_created.html", token=token, secret=secret)
+            )
+            response.headers["Cache-Control"] = "no-store"
+            return response
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "accounts/tokens.html", form=form, tokens=queries.tokens_of(current_user),
+    ), status
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@signed_in
+def revoke_token(token_id: int):
+    token = queries.token_of(current_user, token_id)
+    if token is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    operations.revoke_token(token)
+    db.session.commit()
+    flash(f"令牌“{token.name}”已撤销，使用它的系统将无法再访问。", "success")
+    return redirect(url_for("accounts.tokens"))
+
+
+# user administration (office) ----------------------------------------------------------------
+
+
+@bp.route("/users")
+@roles_required(Role.OFFICE)
+def users():
+    filters = UserFilterForm(request.args)
+    role = Role(filters.role.data) if filters.role.data in {r.value for r in Role} else None
+    page = request.args.get("page", 1, type=int)
+    pagination = queries.list_users(
+        role=role, search=filters.q.data, page=max(page, 1), per_page=USERS_PER_PAGE
+    )
+    codes = {u.scope_code for u in pagination.items if u.scope_code}
+    return render_template(
+        "accounts/users.html", filters=filters, pagination=pagination,
+        scope_names=queries.scope_names(codes),
+    )
+
+
+#: Operation error fields -> form fields of the user creation form.
+_USER_FORM_FIELDS = {"scope": "scope_code", "password": "temporary_password"}
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(Role.OFFICE)
+def create_user():
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        password = form.temporary_password.data or operations.generate_temporary_password()
+        try:
+            user = operations.create_user(
+                form.username.data, Role(form.role.data), password=password,
+                display_name=form.display_name.data or None,
+                scope_code=form.scope_code.data or None, must_change_password=True,
+            )
+        except AccountError as error:
+            db.session.rollback()
+            field = getattr(form, _USER_FORM_FIELDS.get(error.field, error.field), None)
+            (field.errors if field is not None else form.form_errors).append(error.message)
+        else:
+            db.session.commit()
+            return _temporary_password_page(user, password, created=True)
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/user_form.html", form=form), status
+
+
+def _temporary_password_page(user: User, password: str, *, created: bool):
+    response = make_response(
+        render_template("accounts/temporary_password.html", user=user, password=password,
+                        created=created)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _set_enabled(user_id: int, enabled: bool):
+    user = _user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.set_enabled(user, enabled, actor=current_user._get_current_object())
+    except AccountError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(f"账号 {user.username} 已{'启用' if enabled else '停用'}。", "success")
+    return redirect(safe_next(request.form.get("next")) or url_for("accounts.users"))
+
+
+@bp.route("/users/<int:user_id>/enable", methods=["POST"])
+@roles_required(Role.OFFICE)
+def enable_user(user_id: int):
+    return _set_enabled(user_id, True)
+
+
+@bp.route("/users/<int:user_id>/disable", methods=["POST"])
+@roles_required(Role.OFFICE)
+def disable_user(user_id: int):
+    return _set_enabled(user_id, False)
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
+@roles_required(Role.OFFICE)
+def reset_password(user_id: int):
+    user = _user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        password = operations.reset_password(user, actor=current_user._get_current_object())
+    except AccountError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("accounts.users"))
+    db.session.commit()
+    return _temporary_password_page(user, password, created=False)

@@ -1,5 +1,70 @@
-"""JSON API of this feature."""
+"""JSON API of background jobs: a client follows the jobs it started (the office: all)."""
+
+from __future__ import annotations
 
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 
-blp = Blueprint("jobs_api", __name__, url_prefix="/api/v1")
+from trainhub.api import PageArgs, api_user, page_schema, paginate, problem
+from trainhub.auth import signed_in
+from trainhub.extensions import db
+from trainhub.jobs import queries
+from trainhub.jobs.models import JobStatus
+
+blp = Blueprint(
+    "jobs_api", __name__, url_prefix="/api/v1",
+    description="后台任务：状态、进度（已完成步数 / 总步数）、结果或错误信息。",
+)
+
+
+class JobSchema(Schema):
+    id = fields.String(metadata={"description": "任务编号"})
+    kind = fields.String(metadata={"description": "任务类型，例如 demo.count"})
+    title = fields.String(metadata={"description": "任务名称"})
+    status = fields.Enum(JobStatus, by_value=True,
+                         metadata={"description": "queued 排队中 / running 进行中 / "
+                                                  "succeeded 已完成 / failed 失败"})
+    status_label = fields.Function(lambda job: job.status.label, metadata={"description": "状态（中文）"})
+    progress_done = fields.Integer(metadata={"description": "已完成步数"})
+    progress_total = fields.Integer(allow_none=True, metadata={"description": "总步数；未知时为 null"})
+    percent = fields.Function(queries.percent, allow_none=True,
+                              metadata={"description": "进度百分比（整数）；总步数未知时为 null"})
+    result = fields.Raw(allow_none=True, metadata={"description": "任务结果（成功后）"})
+    error = fields.String(allow_none=True, metadata={"description": "失败原因（中文）"})
+    created_by = fields.Function(lambda job: job.created_by.username if job.created_by else None,
+                                 allow_none=True, metadata={"description": "提交人用户名"})
+    created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+
+
+JobPageSchema = page_schema(JobSchema, "JobPage")
+
+
+@blp.route("/jobs", methods=["GET"])
+@signed_in
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, JobPageSchema)
+@blp.alt_response(422, description="分页参数有误")
+def list_jobs(args):
+    """Background jobs
+
+    The caller's own jobs, newest first; the office sees every job.
+    """
+    return paginate(db, queries.visible_jobs(api_user()), args)
+
+
+@blp.route("/jobs/<job_id>", methods=["GET"])
+@signed_in
+@blp.response(200, JobSchema)
+@blp.alt_response(404, description="任务不存在，或不是调用者提交的任务")
+def get_job(job_id: str):
+    """One background job
+
+    Its status, progress (``progress_done`` of ``progress_total`` steps, ``percent``) and,
+    once finished, its ``result`` or its ``error`` (Chinese). Poll it to follow a job.
+    """
+    job = queries.get_visible_job(api_user(), job_id)
+    if job is None:
+        return problem(404, "任务不存在，或不是您提交的任务。")
+    return job

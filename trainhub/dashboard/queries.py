@@ -1,0 +1,533 @@
+"""Reads behind the role dashboards: counts and short lists, each one SQL aggregate.
+
+Terms used throughout:
+
+- a session is *held* when it is not cancelled and has ended (``ends_at <= now``);
+- a session is *upcoming* when it is not cancelled and has not ended (this includes one in
+  progress), so held + upcoming = every session that was not cancelled;
+- a coordinator's area is applied through :func:`trainhub.auth.area_clause` on the county
+  code of the organisation a learner belongs to (or of the county itself). Courses are not
+  tied to a place: a coordinator's courses are those in which a learner of their area is
+  enrolled, and their sessions are the sessions of those courses.
+
+Results are plain dataclasses so that templates never touch the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+from trainhub.accounts.models import Role, User
+from trainhub.attendance.models import Attendance, AttendanceStatus
+from trainhub.auth import area_clause
+from trainhub.certificates.models import Certificate, CertificateKind, CertificateStatus
+from trainhub.courses.models import (
+    Course,
+    CourseMode,
+    Enrolment,
+    EnrolmentStatus,
+    SessionStatus,
+    Track,
+    TrainingSession,
+    course_instructor,
+)
+from trainhub.extensions import db
+from trainhub.geo.models import County
+from trainhub.geo.operations import EXPECTED_PRIORITY_COUNT
+from trainhub.learners.models import Learner
+from trainhub.orgs.models import Organisation, OrgKind
+
+log = logging.getLogger(__name__)
+
+#: Attendance statuses that count as attended (出勤, 迟到, 早退).
+ATTENDED = tuple(s for s in AttendanceStatus if s.counts_as_attended)
+
+#: How many sessions the dashboards list.
+LIST_LIMIT = 10
+
+
+# shared pieces -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionItem:
+    """A session as the dashboards list it."""
+
+    id: int
+    course_code: str
+    course_title: str
+    title: str | None
+    starts_at: datetime
+    ends_at: datetime
+    venue: str | None
+    meeting_url: str | None
+    mode: CourseMode
+
+    @property
+    def meeting_link(self) -> str | None:
+        """The meeting URL when it is a web address (never a ``javascript:`` link)."""
+        url = (self.meeting_url or "").strip()
+        return url if url.lower().startswith(("https://", "http://")) else None
+
+
+def held(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(TrainingSession.status != SessionStatus.CANCELLED, TrainingSession.ends_at <= now)
+
+
+def upcoming(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(TrainingSession.status != SessionStatus.CANCELLED, TrainingSession.ends_at > now)
+
+
+def _count(stmt) -> int:
+    return db.session.scalar(stmt) or 0
+
+
+def _session_items(where, limit: int = LIST_LIMIT) -> list[SessionItem]:
+    stmt = (
+        sa.select(
+            TrainingSession.id,
+            Course.code,
+            Course.title,
+            TrainingSession.title,
+            TrainingSession.starts_at,
+            TrainingSession.ends_at,
+            TrainingSession.venue,
+            TrainingSession.meeting_url,
+            Course.mode,
+        )
+        .join(Course, Course.id == TrainingSession.course_id)
+        .where(where)
+        .order_by(TrainingSession.starts_at, TrainingSession.id)
+        .limit(limit)
+    )
+    return [SessionItem(*row) for row in db.session.execute(stmt)]
+
+
+def attendance_rate(
+    attended: int, excused: int, held_count: int, *, excused_counts_against: bool
+) -> float | None:
+    """Sessions attended / sessions held so far (PRODUCT.md, "Rules that users rely on").
+
+    Excused sessions (请假) are left out of both sides unless ``excused_counts_against``,
+    in which case they stay in the denominator as not attended. None when nothing can be
+    measured yet (no session held, or every held session excused).
+    """
+    denominator = held_count if excused_counts_against else held_count - excused
+    if denominator <= 0:
+        return None
+    return attended / denominator
+
+
+def area_name(scope_code: str | None) -> str | None:
+    """A coordinator's area in words: ``贵州省`` or ``贵州省六盘水市水城区``."""
+    if not scope_code:
+        return None
+    if len(scope_code) == 2:
+        return db.session.scalar(
+            sa.select(County.province).where(County.province_code == scope_code).limit(1)
+        ) or scope_code
+    row = db.session.execute(
+        sa.select(County.province, County.prefecture, County.name).where(County.code == scope_code)
+    ).first()
+    if row is None:
+        return scope_code
+    province, prefecture, name = row
+    parts = [province] + ([prefecture] if prefecture and prefecture != province else []) + [name]
+    return "".join(parts)
+
+
+# office and coordinator ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Priority counties flagged (in the area) and how many have organisations / learners."""
+
+    flagged: int
+    with_organisations: int
+    with_learners: int
+    #: The published total (160, not all confirmed yet) for the whole programme; None for an area.
+    expected: int | None
+
+
+@dataclass(frozen=True)
+class AreaSummary:
+    area_name: str | None
+    learners: int
+    organisations: list[tuple[OrgKind, int]]
+    courses: int
+    sessions_held: int
+    sessions_upcoming: int
+    attendance_records: int
+    certificates_valid: int
+    certificates_revoked: int
+    coverage: Coverage
+    next_sessions: list[SessionItem]
+
+    @property
+    def organisations_total(self) -> int:
+        return sum(count for _, count in self.organisations)
+
+
+def _whole_programme(user: User) -> bool:
+    return user.role in (Role.OFFICE, Role.CERTIFIER)
+
+
+def _area_course_ids(user: User):
+    """Ids of the courses a coordinator's learners are enrolled in (a subquery)."""
+    return (
+        sa.select(Enrolment.course_id)
+        .join(Learner, Learner.id == Enrolment.learner_id)
+        .join(Organisation, Organisation.id == Learner.organisation_id)
+        .where(
+            Enrolment.status == EnrolmentStatus.ENROLLED,
+            area_clause(user, Organisation.county_code),
+        )
+        .distinct()
+    )
+
+
+def area_summary(user: User, now: datetime) -> AreaSummary:
+    """The office's figures for the whole programme, a coordinator's for their area."""
+    in_area = area_clause(user, Organisation.county_code)
+
+    learners = _count(
+        sa.select(sa.func.count(Learner.id))
+        .join(Organisation, Organisation.id == Learner.organisation_id)
+        .where(in_area)
+    )
+    by_kind = dict(
+        db.session.execute(
+            sa.select(Organisation.kind, sa.func.count(Organisation.id))
+            .where(in_area)
+            .group_by(Organisation.kind)
+        ).all()
+    )
+    organisations = [(kind, by_kind.get(kind, 0)) for kind in OrgKind]
+
+    if _whole_programme(user):
+        course_scope = sa.true()
+        session_scope = sa.true()
+    else:
+        course_ids = _area_course_ids(user)
+        course_scope = Course.id.in_(course_ids)
+        session_scope = TrainingSession.course_id.in_(course_ids)
+    courses = _count(sa.select(sa.func.count(Course.id)).where(course_scope))
+    sessions_held = _count(
+        sa.select(sa.func.count(TrainingSession.id)).where(session_scope, held(now))
+    )
+    sessions_upcoming = _count(
+        sa.select(sa.func.count(TrainingSession.id)).where(session_scope, upcoming(now))
+    )
+
+    attendance_records = _count(
+        sa.select(sa.func.count(Attendance.id))
+        .join(Learner, Learner.id == Attendance.learner_id)
+        .join(Organisation, Organisation.id == Learner.organisation_id)
+        .where(in_area)
+    )
+    certificates = dict(
+        db.session.execute(
+            sa.select(Certificate.status, sa.func.count(Certificate.id))
+            .join(Learner, Learner.id == Certificate.learner_id)
+            .join(Organisation, Organisation.id == Learner.organisation_id)
+            .where(in_area)
+            .group_by(Certificate.status)
+        ).all()
+    )
+
+    return AreaSummary(
+        area_name=None if _whole_programme(user) else area_name(user.scope_code),
+        learners=learners,
+        organisations=organisations,
+        courses=courses,
+        sessions_held=sessions_held,
+        sessions_upcoming=sessions_upcoming,
+        attendance_records=attendance_records,
+        certificates_valid=certificates.get(CertificateStatus.VALID, 0),
+        certificates_revoked=certificates.get(CertificateStatus.REVOKED, 0),
+        coverage=priority_coverage(user),
+        next_sessions=_session_items(sa.and_(session_scope, upcoming(now))),
+    )
+
+
+def priority_coverage(user: User) -> Coverage:
+    """How many flagged priority counties (in the user's area) have organisations, learners."""
+    flagged = sa.and_(County.is_priority.is_(True), area_clause(user, County.code))
+    has_org = sa.exists().where(Organisation.county_code == County.code)
+    has_learner = (
+        sa.exists()
+        .where(Learner.organisation_id == Organisation.id)
+        .where(Organisation.county_code == County.code)
+    )
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(County.code),
+            sa.func.count(County.code).filter(has_org),
+            sa.func.count(County.code).filter(has_learner),
+        ).where(flagged)
+    ).one()
+    return Coverage(
+        flagged=row[0] or 0,
+        with_organisations=row[1] or 0,
+        with_learners=row[2] or 0,
+        expected=EXPECTED_PRIORITY_COUNT if _whole_programme(user) else None,
+    )
+
+
+# instructor ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InstructorSummary:
+    courses: int
+    sessions_held: int
+    sessions_upcoming: int
+    next_sessions: list[SessionItem]
+
+
+def instructor_sessions(user_id: int) -> sa.ColumnElement[bool]:
+    """Sessions an instructor teaches: those assigned to them, and the sessions without an
+    assigned instructor of the courses they are an instructor of. A session assigned to
+    someone else is that person's, even in a course both teach."""
+    teaches_course = sa.exists().where(
+        course_instructor.c.course_id == TrainingSession.course_id,
+        course_instructor.c.user_id == user_id,
+    )
+    return sa.or_(
+        TrainingSession.instructor_id == user_id,
+        sa.and_(TrainingSession.instructor_id.is_(None), teaches_course),
+    )
+
+
+def instructor_summary(user: User, now: datetime) -> InstructorSummary:
+    mine = instructor_sessions(user.id)
+    courses = _count(
+        sa.select(sa.func.count(Course.id)).where(
+            sa.or_(
+                Course.id.in_(
+                    sa.select(course_instructor.c.course_id).where(
+                        course_instructor.c.user_id == user.id
+                    )
+                ),
+                Course.id.in_(
+                    sa.select(TrainingSession.course_id).where(TrainingSession.instructor_id == user.id)
+                ),
+            )
+        )
+    )
+    return InstructorSummary(
+        courses=courses,
+        sessions_held=_count(sa.select(sa.func.count(TrainingSession.id)).where(mine, held(now))),
+        sessions_upcoming=_count(
+            sa.select(sa.func.count(TrainingSession.id)).where(mine, upcoming(now))
+        ),
+        next_sessions=_session_items(sa.and_(mine, upcoming(now))),
+    )
+
+
+# certifier -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CertifierSummary:
+    year: int
+    issued_this_year: list[tuple[CertificateKind, int]]
+    revoked_this_year: int
+    valid_total: int
+    #: Learners with at least one current enrolment (an upper bound of who may qualify).
+    enrolled_learners: int
+    #: Learners enrolled in a course whose sessions have all ended (the ones to review now).
+    learners_in_finished_courses: int
+
+    @property
+    def issued_total_this_year(self) -> int:
+        return sum(count for _, count in self.issued_this_year)
+
+
+def _year_bounds(now: datetime, zone: ZoneInfo) -> tuple[int, datetime, datetime]:
+    """The local calendar year containing ``now``, as UTC-comparable bounds."""
+    year = now.astimezone(zone).year
+    return year, datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
+
+
+def finished_course_ids(now: datetime):
+    """Courses with at least one session and none still to come (cancelled ones aside)."""
+    return (
+        sa.select(TrainingSession.course_id)
+        .where(TrainingSession.status != SessionStatus.CANCELLED)
+        .group_by(TrainingSession.course_id)
+        .having(sa.func.max(TrainingSession.ends_at) <= now)
+    )
+
+
+def certifier_summary(now: datetime, zone: ZoneInfo) -> CertifierSummary:
+    year, start, end = _year_bounds(now, zone)
+    issued = dict(
+        db.session.execute(
+            sa.select(Certificate.kind, sa.func.count(Certificate.id))
+            .where(Certificate.issued_at >= start, Certificate.issued_at < end)
+            .group_by(Certificate.kind)
+        ).all()
+    )
+    enrolled = sa.select(sa.func.count(sa.distinct(Enrolment.learner_id))).where(
+        Enrolment.status == EnrolmentStatus.ENROLLED
+    )
+    return CertifierSummary(
+        year=year,
+        issued_this_year=[(kind, issued.get(kind, 0)) for kind in CertificateKind],
+        revoked_this_year=_count(
+            sa.select(sa.func.count(Certificate.id)).where(
+                Certificate.revoked_at >= start, Certificate.revoked_at < end
+            )
+        ),
+        valid_total=_count(
+            sa.select(sa.func.count(Certificate.id)).where(
+                Certificate.status == CertificateStatus.VALID
+            )
+        ),
+        enrolled_learners=_count(enrolled),
+        learners_in_finished_courses=_count(
+            enrolled.where(Enrolment.course_id.in_(finished_course_ids(now)))
+        ),
+    )
+
+
+# trainee -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    course_id: int
+    code: str
+    title: str
+    track: str
+    class_hours: Decimal
+    status: EnrolmentStatus
+    sessions_total: int
+    sessions_held: int
+    attended: int
+    excused: int
+    excused_counts_against: bool
+
+    @property
+    def rate(self) -> float | None:
+        return attendance_rate(
+            self.attended, self.excused, self.sessions_held,
+            excused_counts_against=self.excused_counts_against,
+        )
+
+
+@dataclass(frozen=True)
+class TraineeSummary:
+    learner_name: str
+    organisation: str
+    courses: list[CourseProgress]
+    sessions_upcoming: int
+    next_sessions: list[SessionItem]
+
+
+def trainee_summary(user: User, now: datetime, *, excused_counts_against: bool) -> TraineeSummary | None:
+    """The trainee's own learner record: courses, attendance rates, sessions to come.
+
+    ``excused_counts_against`` is the programme-wide setting, used for courses that do not
+    set their own. None when the account is not linked to a learner record.
+    """
+    learner = db.session.execute(
+        sa.select(Learner.id, Learner.name, Organisation.name)
+        .join(Organisation, Organisation.id == Learner.organisation_id)
+        .where(Learner.user_id == user.id)
+    ).first()
+    if learner is None:
+        return None
+    learner_id, learner_name, organisation = learner
+
+    enrolments = db.session.execute(
+        sa.select(
+            Course.id, Course.code, Course.title, Track.name, Course.class_hours,
+            Enrolment.status, Course.excused_counts_against,
+        )
+        .join(Course, Course.id == Enrolment.course_id)
+        .join(Track, Track.id == Course.track_id)
+        .where(Enrolment.learner_id == learner_id)
+        .order_by(Course.code)
+    ).all()
+    course_ids = [row[0] for row in enrolments]
+
+    sessions = {
+        course_id: (total or 0, done or 0)
+        for course_id, total, done in db.session.execute(
+            sa.select(
+                TrainingSession.course_id,
+                sa.func.count(TrainingSession.id),
+                sa.func.count(TrainingSession.id).filter(TrainingSession.ends_at <= now),
+            )
+            .where(
+                TrainingSession.course_id.in_(course_ids),
+                TrainingSession.status != SessionStatus.CANCELLED,
+            )
+            .group_by(TrainingSession.course_id)
+        )
+    }
+    marks: dict[int, dict[AttendanceStatus, int]] = {}
+    for course_id, status, count in db.session.execute(
+        sa.select(TrainingSession.course_id, Attendance.status, sa.func.count(Attendance.id))
+        .join(TrainingSession, TrainingSession.id == Attendance.session_id)
+        .where(Attendance.learner_id == learner_id, held(now))
+        .group_by(TrainingSession.course_id, Attendance.status)
+    ):
+        marks.setdefault(course_id, {})[status] = count
+
+    courses = []
+    for course_id, code, title, track, hours, status, course_rule in enrolments:
+        total, done = sessions.get(course_id, (0, 0))
+        counted = marks.get(course_id, {})
+        courses.append(
+            CourseProgress(
+                course_id=course_id,
+                code=code,
+                title=title,
+                track=track,
+                class_hours=hours,
+                status=status,
+                sessions_total=total,
+                sessions_held=done,
+                attended=sum(counted.get(s, 0) for s in ATTENDED),
+                excused=counted.get(AttendanceStatus.EXCUSED, 0),
+                excused_counts_against=(
+                    excused_counts_against if course_rule is None else course_rule
+                ),
+            )
+        )
+
+    enrolled_courses = sa.select(Enrolment.course_id).where(
+        Enrolment.learner_id == learner_id, Enrolment.status == EnrolmentStatus.ENROLLED
+    )
+    to_come = sa.and_(TrainingSession.course_id.in_(enrolled_courses), upcoming(now))
+    return TraineeSummary(
+        learner_name=learner_name,
+        organisation=organisation,
+        courses=courses,
+        sessions_upcoming=_count(sa.select(sa.func.count(TrainingSession.id)).where(to_come)),
+        next_sessions=_session_items(to_come),
+    )
+
+
+def database_ok() -> bool:
+    """Whether the database answers ``SELECT 1`` (the failure is logged, not raised)."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except SQLAlchemyError:
+        log.warning("health check: the database does not answer", exc_info=True)
+        with contextlib.suppress(SQLAlchemyError):
+            db.session.rollback()
+        return False
+    return True
