@@ -84,6 +84,24 @@ def app(app_config):
 
 
 @pytest.fixture
+def make_app(app_config):
+    """Build further applications on the test database (``make_app(WTF_CSRF_ENABLED=True)``);
+    their connections are closed after the test."""
+    made = []
+
+    def make(**overrides):
+        other = create_app({**app_config, **overrides})
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

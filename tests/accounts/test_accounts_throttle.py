@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -75,3 +76,21 @@ def test_one_address_trying_many_user_names_is_throttled(client, make_user):
 
     assert attempt(client, "office1", PASSWORD, ip="192.0.2.7").status_code == 429
     assert attempt(client, "office1", PASSWORD, ip="192.0.2.8").status_code == 302
+
+
+@pytest.mark.skipif(not os.environ.get("TRAINHUB_TEST_REDIS_URL"),
+                    reason="set TRAINHUB_TEST_REDIS_URL to share limits through a real Redis")
+def test_processes_sharing_redis_share_the_count(make_app, make_user):
+    """Several application processes (gunicorn workers) count failures together."""
+    import redis
+
+    url = os.environ["TRAINHUB_TEST_REDIS_URL"]
+    redis.Redis.from_url(url).flushdb()
+    first = make_app(LOGIN_RATE_LIMIT=f"{LIMIT} per minute", RATELIMIT_STORAGE_URI=url)
+    make_user(Role.OFFICE, username="office1", password=PASSWORD)
+    for _ in range(LIMIT):
+        assert attempt(first.test_client(), "office1", "Wrong-password-1").status_code == 200
+    # a second process (a new app, re-initialising the shared limiter) sees the same count
+    second = make_app(LOGIN_RATE_LIMIT=f"{LIMIT} per minute", RATELIMIT_STORAGE_URI=url)
+    assert attempt(second.test_client(), "office1", PASSWORD).status_code == 429
+    redis.Redis.from_url(url).flushdb()

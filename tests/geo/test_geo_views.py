@@ -127,10 +127,8 @@ def test_flagging_twice_changes_nothing(app, client, login, reference_data):
         assert db.session.get(County, "520204").priority_source != "again"
 
 
-def test_flag_form_needs_the_csrf_token(app, app_config, reference_data, make_user):
-    from trainhub import create_app
-
-    strict = create_app({**app_config, "WTF_CSRF_ENABLED": True})
+def test_flag_form_needs_the_csrf_token(app, make_app, reference_data, make_user):
+    strict = make_app(WTF_CSRF_ENABLED=True)
     user = make_user("office")
     client = strict.test_client()
     with client.session_transaction() as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -168,6 +169,23 @@ def test_when_the_queue_refuses_the_task_the_job_says_so(queued_app, monkeypatch
         job = _job(job_id)
         assert job.status == JobStatus.FAILED
         assert job.error == QUEUE_UNAVAILABLE_ERROR
+
+
+@pytest.mark.skipif(not os.environ.get("TRAINHUB_TEST_REDIS_URL"),
+                    reason="set TRAINHUB_TEST_REDIS_URL to run the queue on a real Redis")
+def test_a_job_travels_through_a_real_redis_queue(app, make_app, small_data):
+    redis_app = make_app(JOBS_IMMEDIATE=False, REDIS_URL=os.environ["TRAINHUB_TEST_REDIS_URL"])
+    assert isinstance(huey.storage, RedisStorage)
+    huey.flush()
+    with redis_app.app_context():
+        job_id = operations.start_demo_count(None).id
+        db.session.commit()
+    assert huey.pending_count() == 1
+    huey.execute(huey.dequeue())
+    with redis_app.app_context():
+        job = _job(job_id)
+        assert job.status == JobStatus.SUCCEEDED and job.result["learners"] == 3
+    huey.flush()
 
 
 def test_redis_is_used_when_configured_without_connecting_at_start_up(app, app_config):
