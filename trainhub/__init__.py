@@ -73,20 +73,29 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from trainhub.accounts.views import bp as accounts_bp
+    from trainhub.courses.views import bp as courses_bp
     from trainhub.dashboard.views import bp as dashboard_bp
     from trainhub.geo.views import bp as geo_bp
+    from trainhub.imports.views import bp as imports_bp
     from trainhub.jobs.views import bp as jobs_bp
+    from trainhub.learners.views import bp as learners_bp
+    from trainhub.orgs.views import bp as orgs_bp
 
-    for blueprint in (accounts_bp, dashboard_bp, geo_bp, jobs_bp):
+    for blueprint in (accounts_bp, dashboard_bp, geo_bp, orgs_bp, learners_bp, imports_bp,
+                      courses_bp, jobs_bp):
         app.register_blueprint(blueprint)
 
     from trainhub.accounts.api import blp as tokens_api
+    from trainhub.courses.api import blp as courses_api
     from trainhub.extensions import api, csrf
     from trainhub.geo.api import blp as counties_api
+    from trainhub.imports.api import blp as imports_api
     from trainhub.jobs.api import blp as jobs_api
+    from trainhub.learners.api import blp as learners_api
     from trainhub.orgs.api import blp as orgs_api
 
-    for blp in (counties_api, orgs_api, tokens_api, jobs_api):
+    for blp in (counties_api, orgs_api, learners_api, imports_api, courses_api, tokens_api,
+                jobs_api):
         csrf.exempt(blp)
         api.register_blueprint(blp)
 

@@ -16,9 +16,12 @@ def register_commands(app) -> None:
     from trainhub.accounts.cli import commands as accounts_commands
     from trainhub.demo.cli import commands as demo_commands
     from trainhub.geo.cli import commands as geo_commands
+    from trainhub.imports.cli import commands as imports_commands
     from trainhub.jobs.cli import commands as jobs_commands
+    from trainhub.learners.cli import commands as learners_commands
 
-    for command in (*accounts_commands, *geo_commands, *demo_commands, *jobs_commands):
+    for command in (*accounts_commands, *geo_commands, *demo_commands, *jobs_commands,
+                    *learners_commands, *imports_commands):
         app.cli.add_command(command)
 
 

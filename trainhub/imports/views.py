@@ -1,0 +1,5 @@
+"""Web pages of this feature."""
+
+from flask import Blueprint
+
+bp = Blueprint("imports", __name__)

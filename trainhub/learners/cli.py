@@ -1,0 +1,3 @@
+"""Command-line commands of this feature."""
+
+commands: list = []

@@ -1,0 +1,158 @@
+"""Writes on learners. Each function validates, flushes and audits; the caller commits.
+
+The personal fields arrive validated as :class:`~trainhub.learners.validation.LearnerFields`
+(the web form, the API and the bulk import all validate through
+:func:`~trainhub.learners.validation.check_learner_fields`). Audit entries name the fields
+that changed, never the values of the ID or phone number.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from trainhub.accounts.models import Role, User
+from trainhub.audit.operations import record
+from trainhub.extensions import db
+from trainhub.learners.models import Learner
+from trainhub.learners.validation import LearnerFields
+from trainhub.orgs.models import Organisation
+from trainhub.pii import cipher
+
+#: Prefix of the user names of trainee accounts: ``xy`` + the learner's number (学员).
+TRAINEE_USERNAME_PREFIX = "xy"
+
+#: Fields compared by :func:`update_learner`, with their Chinese names.
+FIELD_LABELS = {
+    "name": "姓名",
+    "phone": "手机号码",
+    "organisation": "所在机构",
+    "position": "职务",
+    "qualification": "职业资格",
+    "joined_on": "入职日期",
+}
+
+
+class LearnerError(ValueError):
+    """A refused learner change; ``field`` names the input, ``message`` is Chinese."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def learner_by_id_number(number: str) -> Learner | None:
+    """The learner with this (normalised) ID number, found through its keyed hash."""
+    return db.session.scalar(
+        sa.select(Learner).where(Learner.id_number_hash == cipher().search_hash(number))
+    )
+
+
+def trainee_username(learner: Learner) -> str:
+    return f"{TRAINEE_USERNAME_PREFIX}{learner.id:06d}"
+
+
+def create_learner(fields: LearnerFields, organisation: Organisation, *,
+                   with_account: bool = True) -> Learner:
+    """Register a learner and (by default) their trainee account, not yet activated.
+
+    The account has no password: the office gives a temporary password or a one-time
+    activation link, and the trainee chooses their own at first sign-in.
+    """
+    if learner_by_id_number(fields.id_number) is not None:
+        raise LearnerError("id_number", "该身份证号码已登记为学员，请勿重复登记。")
+    learner = Learner(
+        name=fields.name,
+        gender=fields.gender,
+        birth_date=fields.birth_date,
+        organisation=organisation,
+        position=fields.position,
+        qualification=fields.qualification,
+        joined_on=fields.joined_on,
+    )
+    learner.set_id_number(fields.id_number, cipher())
+    learner.set_phone(fields.phone, cipher())
+    db.session.add(learner)
+    db.session.flush()
+    if with_account:
+        ensure_trainee_account(learner)
+    record("learner.create", target_type="learner", target_id=learner.id,
+           detail={"organisation_id": organisation.id})
+    return learner
+
+
+def ensure_trainee_account(learner: Learner) -> User:
+    """The learner's trainee account, created (without a password) when missing."""
+    if learner.user is not None:
+        return learner.user
+    user = User(
+        username=trainee_username(learner),
+        display_name=learner.name,
+        role=Role.TRAINEE,
+        must_change_password=True,
+    )
+    db.session.add(user)
+    learner.user = user
+    db.session.flush()
+    return user
+
+
+def learner_changes(learner: Learner, fields: LearnerFields, organisation: Organisation) -> list[str]:
+    """Names (keys of :data:`FIELD_LABELS`) of what ``fields`` would change on ``learner``."""
+    changes = []
+    if learner.name != fields.name:
+        changes.append("name")
+    if (learner.phone_hash or None) != (cipher().search_hash(fields.phone) if fields.phone else None):
+        changes.append("phone")
+    if learner.organisation_id != organisation.id:
+        changes.append("organisation")
+    if (learner.position or None) != fields.position:
+        changes.append("position")
+    if learner.qualification != fields.qualification:
+        changes.append("qualification")
+    if fields.joined_on is not None and learner.joined_on != fields.joined_on:
+        changes.append("joined_on")
+    return changes
+
+
+def update_learner(learner: Learner, fields: LearnerFields, organisation: Organisation) -> list[str]:
+    """Apply ``fields`` to ``learner``; returns the names of the changed fields.
+
+    The ID number identifies the learner and cannot change here: a wrong ID number is
+    mended by the office on the learner's page (:func:`correct_id_number`).
+    """
+    if learner.id_number_hash != cipher().search_hash(fields.id_number):
+        raise LearnerError("id_number", "身份证号码与该学员不符。")
+    changes = learner_changes(learner, fields, organisation)
+    if not changes:
+        return []
+    if "name" in changes:
+        learner.name = fields.name
+        if learner.user is not None:
+            learner.user.display_name = fields.name
+    if "phone" in changes:
+        learner.set_phone(fields.phone, cipher())
+    if "organisation" in changes:
+        learner.organisation = organisation
+    if "position" in changes:
+        learner.position = fields.position
+    if "qualification" in changes:
+        learner.qualification = fields.qualification
+    if "joined_on" in changes:
+        learner.joined_on = fields.joined_on
+    db.session.flush()
+    record("learner.update", target_type="learner", target_id=learner.id,
+           detail={"fields": changes})
+    return changes
+
+
+def correct_id_number(learner: Learner, fields: LearnerFields) -> None:
+    """Replace a mistyped ID number (gender and birth date follow it)."""
+    other = learner_by_id_number(fields.id_number)
+    if other is not None and other.id != learner.id:
+        raise LearnerError("id_number", "该身份证号码已登记为另一名学员。")
+    learner.set_id_number(fields.id_number, cipher())
+    learner.gender = fields.gender
+    learner.birth_date = fields.birth_date
+    db.session.flush()
+    record("learner.correct_id_number", target_type="learner", target_id=learner.id)
