@@ -62,3 +62,15 @@ def test_sqlite_connections_use_wal_and_foreign_keys(app):
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_a_lost_data_key_is_not_silently_replaced(tmp_path, monkeypatch):
+    for name in ("TRAINHUB_SECRET_KEY", "TRAINHUB_DATA_KEY", "TRAINHUB_DATABASE_URL", "TRAINHUB_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    instance = tmp_path / "instance"
+    create_app({"INSTANCE_PATH": str(instance)})
+    (instance / "trainhub.sqlite").write_bytes(b"SQLite format 3\x00 with learners")
+    (instance / "data_key").unlink()
+    with pytest.raises(ConfigError, match="Restore the key"):
+        create_app({"INSTANCE_PATH": str(instance)})
+    assert not (instance / "data_key").exists()

@@ -119,6 +119,15 @@ def load_config(app, overrides: dict | None = None) -> None:
     _settle_secrets(app, instance)
 
 
+def _database_has_data(app, instance: Path) -> bool:
+    """Whether the embedded SQLite database exists with content (checked on disk only)."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith("sqlite:///"):
+        return False
+    path = Path(uri[len("sqlite:///"):])
+    return path.exists() and path.stat().st_size > 0
+
+
 def _settle_secrets(app, instance: Path) -> None:
     production = app.config["ENV"] == "production"
     for key, filename in SECRET_FILES.items():
@@ -133,6 +142,13 @@ def _settle_secrets(app, instance: Path) -> None:
                 f"TRAINHUB_{key} is not set and {path} does not exist. In production every "
                 f"secret must be provided: set TRAINHUB_{key} or put it in {path} "
                 "(see README, 'Secrets and backups')."
+            )
+        if key == "DATA_KEY" and _database_has_data(app, instance):
+            # a new key cannot read what the old one encrypted: never replace it silently
+            raise ConfigError(
+                f"The personal-data key {path} is missing but the database already holds data. "
+                "Restore the key from your backup (or set TRAINHUB_DATA_KEY); a new key could not "
+                "decrypt the ID and mobile numbers already stored (see README, 'Secrets and backups')."
             )
         value = Fernet.generate_key().decode() if key == "DATA_KEY" else secrets.token_hex(32)
         # exclusive create: two processes starting at once must not write different keys
