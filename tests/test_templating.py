@@ -155,8 +155,10 @@ def test_office_navigation(client, login):
     items = nav_of(page)
     assert ("牵手计划培训管理", "/", "get") in items
     assert [t for t in labels(page) if t != "牵手计划培训管理"] == [
-        "首页", "县区", "用户管理", "任务", *ACCOUNT,
+        "首页", "县区", "机构", "牵手结对", "学员", "导入", "课程", "覆盖情况", "用户管理", "任务",
+        *ACCOUNT,
     ]
+    assert ("学员", "/learners", "get") in items
     assert ("县区", "/counties", "get") in items
     assert ("用户管理", "/users", "get") in items
     assert ("任务", "/jobs", "get") in items
@@ -181,15 +183,20 @@ def test_sign_out_is_a_post_form_with_csrf_token(app, client, login):
 def test_coordinator_navigation(client, login, reference_data):
     login(Role.COORDINATOR, scope_code="52", display_name="贵州联络员")
     page = client.get("/").get_data(as_text=True)
-    assert [t for t in labels(page) if t != "牵手计划培训管理"] == ["首页", "本区域县区", *ACCOUNT]
+    assert [t for t in labels(page) if t != "牵手计划培训管理"] == [
+        "首页", "本区域县区", "机构", "牵手结对", "学员", "导入", "课程", "覆盖情况", *ACCOUNT,
+    ]
     assert "实施点联络员" in page
 
 
-@pytest.mark.parametrize("role", [Role.INSTRUCTOR, Role.CERTIFIER, Role.TRAINEE])
-def test_other_roles_see_home_and_their_account(client, login, role):
+@pytest.mark.parametrize(
+    ("role", "features"),
+    [(Role.INSTRUCTOR, ["我的课程"]), (Role.CERTIFIER, ["课程"]), (Role.TRAINEE, ["我的信息"])],
+)
+def test_other_roles_see_home_their_features_and_their_account(client, login, role, features):
     login(role)
     page = client.get("/").get_data(as_text=True)
-    assert [t for t in labels(page) if t != "牵手计划培训管理"] == ["首页", *ACCOUNT]
+    assert [t for t in labels(page) if t != "牵手计划培训管理"] == ["首页", *features, *ACCOUNT]
     assert f"user-role\">{role.label}</span>" in page
 
 
@@ -220,17 +227,17 @@ def test_nav_registry_skips_missing_and_forbidden_endpoints(app, client, login):
     # named for every role, but the view admits only the office
     register_nav_item(app, NavItem("办公", "test_office", everyone, order=51))
     # a feature that is not built (yet)
-    register_nav_item(app, NavItem("课程", "courses.list", everyone, order=52))
+    register_nav_item(app, NavItem("证书", "certificates.not_built_yet", everyone, order=52))
 
     login(Role.INSTRUCTOR)
     page = client.get("/").get_data(as_text=True)
     assert "通知" in labels(page)
-    assert "办公" not in labels(page) and "课程" not in labels(page)
+    assert "办公" not in labels(page) and "证书" not in labels(page)
 
     client.post("/logout")
     login(Role.OFFICE)
     page = client.get("/").get_data(as_text=True)
-    assert {"通知", "办公"} <= set(labels(page)) and "课程" not in labels(page)
+    assert {"通知", "办公"} <= set(labels(page)) and "证书" not in labels(page)
 
 
 # flash messages ------------------------------------------------------------------------------

@@ -23,12 +23,14 @@ ENV_VARS = {
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "LOGIN_RATE_LIMIT": "LOGIN_RATE_LIMIT",
     "MAX_CONTENT_LENGTH": "MAX_CONTENT_LENGTH",
+    "IMPORT_MAX_BYTES": "IMPORT_MAX_BYTES",
+    "IMPORT_MAX_ROWS": "IMPORT_MAX_ROWS",
     "TIMEZONE": "TIMEZONE",
     "EXCUSED_COUNTS_AGAINST": "EXCUSED_COUNTS_AGAINST",
 }
 
 BOOL_KEYS = {"JOBS_IMMEDIATE", "EXCUSED_COUNTS_AGAINST", "TESTING"}
-INT_KEYS = {"MAX_CONTENT_LENGTH"}
+INT_KEYS = {"MAX_CONTENT_LENGTH", "IMPORT_MAX_BYTES", "IMPORT_MAX_ROWS"}
 
 SECRET_FILES = {"SECRET_KEY": "secret_key", "DATA_KEY": "data_key"}
 
@@ -49,9 +51,15 @@ class Defaults:
     #: Run background jobs inline (tests); otherwise a worker picks them up.
     JOBS_IMMEDIATE = False
     RATELIMIT_STORAGE_URI = None  # memory:// locally, the Redis URL when set
+    #: Set explicitly: the limiter object outlives an app, and must not keep another's setting.
+    RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    #: Largest roster file a bulk import accepts (web uploads also stop at MAX_CONTENT_LENGTH).
+    IMPORT_MAX_BYTES = 10 * 1024 * 1024
+    #: Most data rows a bulk import accepts.
+    IMPORT_MAX_ROWS = 20_000
     TIMEZONE = "Asia/Shanghai"
     #: Whether excused sessions (请假) count against the attendance rate.
     EXCUSED_COUNTS_AGAINST = False

@@ -308,3 +308,18 @@ def test_update_refuses_a_body_that_is_not_json(client, office, orgs):
     response = client.patch(f"/api/v1/organisations/{orgs['zhengan_station']}", headers=office,
                             data="name=x", content_type="text/plain")
     assert response.status_code == 415
+
+
+def test_list_masks_the_contact_phone_and_one_organisation_shows_it(client, office, org_world):
+    body = client.get("/api/v1/organisations?q=阳光", headers=office).get_json()
+    assert [i["contact_phone"] for i in body["items"]] == ["138****5678"]
+    one = client.get(f"/api/v1/organisations/{org_world.orgs['shuicheng_agency']}", headers=office)
+    assert one.get_json()["contact_phone"] == "13812345678"
+
+
+def test_priority_filter(client, office, org_world):
+    body = client.get("/api/v1/organisations?priority=true&province=52", headers=office).get_json()
+    assert {i["name"] for i in body["items"]} == {"水城区阳光社会工作服务中心", "水城区董地街道社工站",
+                                                   "正安县安场镇社工站"}
+    response = client.get("/api/v1/organisations?priority=perhaps", headers=office)
+    assert response.status_code == 422 and "priority" in response.get_json()["errors"]

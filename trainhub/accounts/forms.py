@@ -19,7 +19,7 @@ def _strip(value):
 
 class LoginForm(FlaskForm):
     username = StringField(
-        "用户名", filters=[_strip],
+        "用户名或手机号", filters=[_strip],
         validators=[DataRequired("请输入用户名。"), Length(max=64, message="用户名不能超过 64 个字符。")],
         render_kw={"autocomplete": "username", "autocapitalize": "none"},
     )
@@ -44,6 +44,22 @@ class ChangePasswordForm(FlaskForm):
         "再次输入新密码",
         validators=[DataRequired("请再次输入新密码。"),
                     EqualTo("new_password", message="两次输入的新密码不一致。")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ActivationForm(FlaskForm):
+    """The page of a one-time activation link: the trainee chooses their password."""
+
+    new_password = PasswordField(
+        "设置密码", validators=[DataRequired("请输入密码。")],
+        description="至少 8 个字符，不能只由数字或只由字母组成。",
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm_password = PasswordField(
+        "再次输入密码",
+        validators=[DataRequired("请再次输入密码。"),
+                    EqualTo("new_password", message="两次输入的密码不一致。")],
         render_kw={"autocomplete": "new-password"},
     )
 

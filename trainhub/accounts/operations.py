@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from trainhub.accounts.models import ApiToken, Role, User, check_dummy_password
+from trainhub.accounts.models import ActivationLink, ApiToken, Role, User, check_dummy_password
 from trainhub.accounts.queries import user_by_username
 from trainhub.audit.operations import record
 from trainhub.db import utcnow
@@ -24,6 +24,10 @@ TEMPORARY_PASSWORD_LENGTH = 12
 #: The same answer for an unknown user name and a wrong password.
 BAD_CREDENTIALS = "用户名或密码不正确。"
 ACCOUNT_DISABLED = "该账号已被停用，无法登录。如需恢复，请联系项目办。"
+#: How long a one-time activation link stays usable.
+ACTIVATION_LINK_DAYS = 14
+_PHONE_SHAPE = re.compile(r"^1[3-9]\d{9}$")
+_ID_SHAPE = re.compile(r"^\d{15}$|^\d{17}[\dXx]$")
 
 
 class AccountError(ValueError):
@@ -106,6 +110,7 @@ def create_user(
 def authenticate(username: str, password: str) -> User:
     """The user signing in with ``username`` and ``password``, or :class:`AccountError`.
 
+    ``username`` may also be a trainee's mobile number (looked up through its keyed hash).
     An unknown user name and a wrong password give the same message and take the same time;
     a disabled account is named as such only to someone who knows its password. Every
     attempt is audited (the user name tried, never the password) and a success records
@@ -114,8 +119,11 @@ def authenticate(username: str, password: str) -> User:
     username = (username or "").strip()
     user = user_by_username(username)
     if user is None:
+        user = _trainee_by_phone(username, password)
+    if user is None:
         check_dummy_password(password)
-        record("user.login_failed", detail={"username": username[:64], "reason": "unknown_user"})
+        record("user.login_failed",
+               detail={"username": loggable_login_name(username), "reason": "unknown_user"})
         raise AccountError("_form", BAD_CREDENTIALS)
     if not user.check_password(password):
         record("user.login_failed", target_type="user", target_id=user.id,
@@ -130,6 +138,72 @@ def authenticate(username: str, password: str) -> User:
     record("user.login", target_type="user", target_id=user.id, actor_id=user.id,
            detail={"username": user.username})
     return user
+
+
+def _phone_of_login_name(text: str) -> str | None:
+    """The mobile number typed in the user-name box, normalised, or None."""
+    from trainhub.learners.validation import normalize_phone
+
+    phone = normalize_phone(text)
+    return phone if _PHONE_SHAPE.fullmatch(phone) else None
+
+
+def trainees_with_phone(text: str) -> list[User]:
+    """Trainee accounts of the learners whose mobile number is ``text`` (usually one)."""
+    from trainhub.learners.models import Learner
+    from trainhub.pii import cipher
+
+    phone = _phone_of_login_name(text)
+    if phone is None:
+        return []
+    return list(db.session.scalars(
+        sa.select(User)
+        .join(Learner, Learner.user_id == User.id)
+        .where(Learner.phone_hash == cipher().search_hash(phone), User.role == Role.TRAINEE)
+        .order_by(User.id)
+    ))
+
+
+def _trainee_by_phone(text: str, password: str) -> User | None:
+    """The trainee signing in with their mobile number. A number shared by several
+    learners is told apart by the password; a wrong password leaves the first account
+    to be refused with the usual message."""
+    candidates = trainees_with_phone(text)
+    if len(candidates) > 1:
+        matching = [user for user in candidates if user.check_password(password)]
+        candidates = matching or candidates
+    return candidates[0] if candidates else None
+
+
+def loggable_login_name(text: str) -> str:
+    """What the audit log may keep of a user name typed at sign-in: a mobile or ID number
+    typed there is personal data and is kept masked."""
+    from trainhub.pii import mask_id_number, mask_phone
+
+    text = (text or "").strip()
+    phone = _phone_of_login_name(text)
+    if phone is not None:
+        return mask_phone(phone)
+    if _ID_SHAPE.fullmatch(text.replace(" ", "")):
+        return mask_id_number(text.replace(" ", "").upper())
+    return text[:64]
+
+
+def login_throttle_name(text: str) -> str:
+    """The account a sign-in attempt counts against: a mobile number that belongs to one
+    trainee counts against that trainee's user name (so that alternating the two does
+    not double the allowed attempts); other mobile numbers count under their keyed hash
+    (no number in clear in the limiter's storage)."""
+    text = (text or "").strip().lower()[:64]
+    phone = _phone_of_login_name(text)
+    if phone is None or user_by_username(text) is not None:
+        return text
+    candidates = trainees_with_phone(phone)
+    if len(candidates) == 1:
+        return candidates[0].username.lower()
+    from trainhub.pii import cipher
+
+    return "phone:" + cipher().search_hash(phone)[:32]
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -231,3 +305,104 @@ def user_for_token(secret: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         token.last_used_at = now
     return token.user
+
+
+# one-time activation links ---------------------------------------------------------------------
+
+
+def is_activated(user: User) -> bool:
+    """Whether the user has chosen their own password (not none, not a temporary one)."""
+    return user.password_hash is not None and not user.must_change_password
+
+
+def create_activation_link(user: User, *, days: int = ACTIVATION_LINK_DAYS) -> tuple[ActivationLink, str]:
+    """A one-time link with which ``user`` chooses their password; returns the row and the
+    token (only its SHA-256 is stored, so the token is shown once).
+
+    Earlier unused links of the user stop working: only the newest printed list counts.
+    """
+    if not user.is_enabled:
+        raise AccountError("_form", "该账号已被停用，不能生成激活链接。")
+    if is_activated(user):
+        raise AccountError("_form", "该账号已激活（已设置自己的密码），不需要激活链接。")
+    now = utcnow()
+    db.session.execute(
+        sa.update(ActivationLink)
+        .where(ActivationLink.user_id == user.id, ActivationLink.used_at.is_(None),
+               ActivationLink.expires_at > now)
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    token = secrets.token_urlsafe(24)
+    link = ActivationLink(user=user, token_hash=_token_hash(token), created_at=now,
+                          expires_at=now + timedelta(days=days))
+    db.session.add(link)
+    db.session.flush()
+    record("user.activation_link", target_type="user", target_id=user.id,
+           detail={"username": user.username, "days": days})
+    return link, token
+
+
+#: Why a link cannot be used, by reason (the public page shows the message).
+LINK_UNKNOWN = "无法识别该激活链接。请核对链接是否完整（复制时可能被截断），或联系项目办获取新的链接。"
+LINK_USED = "该激活链接已经使用过，不能再次使用。如果您已设置密码，请直接登录；忘记密码请联系项目办。"
+LINK_EXPIRED = "该激活链接已过期或已被更新的链接取代。请联系项目办或本地联络员获取新的链接。"
+LINK_ACCOUNT_DISABLED = "该账号已被停用，无法激活。如需恢复，请联系项目办。"
+LINK_ALREADY_ACTIVE = "该账号已经设置了自己的密码，激活链接不再有效。请直接登录；忘记密码请联系项目办。"
+
+
+class ActivationRefused(AccountError):
+    """The link cannot be used; ``reason`` is one of unknown, used, expired, disabled, active."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__("_form", message)
+        self.reason = reason
+
+
+def usable_activation_link(token: str) -> ActivationLink:
+    """The link ``token`` names, if it can still be used; :class:`ActivationRefused` otherwise."""
+    token = (token or "").strip()
+    link = None
+    if token and len(token) <= 128:
+        link = db.session.scalar(
+            sa.select(ActivationLink).where(ActivationLink.token_hash == _token_hash(token))
+        )
+    if link is None:
+        raise ActivationRefused("unknown", LINK_UNKNOWN)
+    if link.used_at is not None:
+        raise ActivationRefused("used", LINK_USED)
+    if link.expires_at <= utcnow():
+        raise ActivationRefused("expired", LINK_EXPIRED)
+    if not link.user.is_enabled:
+        raise ActivationRefused("disabled", LINK_ACCOUNT_DISABLED)
+    if is_activated(link.user):
+        raise ActivationRefused("active", LINK_ALREADY_ACTIVE)
+    return link
+
+
+def activate_account(token: str, password: str) -> User:
+    """Use the one-time link ``token``: the user's password becomes ``password``.
+
+    The link is spent (it cannot be used again) and the account counts as activated.
+    """
+    link = usable_activation_link(token)
+    user = link.user
+    problem = password_problem(password, username=user.username)
+    if problem:
+        raise AccountError("new_password", problem)
+    # spend the link first, conditionally: of two submissions at once only one wins
+    spent = db.session.execute(
+        sa.update(ActivationLink)
+        .where(ActivationLink.id == link.id, ActivationLink.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:
+        raise ActivationRefused("used", LINK_USED)
+    db.session.refresh(link)
+    user.set_password(password)
+    user.must_change_password = False
+    db.session.flush()
+    record("user.activate", target_type="user", target_id=user.id, actor_id=user.id,
+           detail={"username": user.username})
+    return user

@@ -24,6 +24,7 @@ from flask_login import current_user, login_user, logout_user
 
 from trainhub.accounts import operations, queries
 from trainhub.accounts.forms import (
+    ActivationForm,
     ChangePasswordForm,
     ConfirmForm,
     LoginForm,
@@ -32,7 +33,7 @@ from trainhub.accounts.forms import (
     UserFilterForm,
 )
 from trainhub.accounts.models import Role, User
-from trainhub.accounts.operations import AccountError
+from trainhub.accounts.operations import AccountError, ActivationRefused
 from trainhub.auth import public, roles_required, signed_in
 from trainhub.db import utcnow
 from trainhub.extensions import db, limiter
@@ -51,8 +52,9 @@ def _login_rate_limit() -> str:
 
 
 def _login_username_key() -> str:
-    """Throttling key of the account being tried, whatever address the attempts come from."""
-    return "login-user:" + (request.form.get("username") or "").strip().lower()[:64]
+    """Throttling key of the account being tried, whatever address the attempts come from
+    (a trainee's mobile number counts against their user name)."""
+    return "login-user:" + operations.login_throttle_name(request.form.get("username") or "")
 
 
 def _login_failed(response) -> bool:
@@ -165,6 +167,59 @@ def change_password():
             flash("密码已修改。其他设备上的登录已全部失效。", "success")
             return redirect(HOME)
     return render_template("accounts/change_password.html", form=form)
+
+
+# one-time activation links -------------------------------------------------------------------
+
+#: Status of the page for a link that cannot be used: unknown 404, spent or expired 410.
+_REFUSED_STATUS = {"unknown": 404, "used": 410, "expired": 410, "disabled": 410, "active": 410}
+
+
+def _activation_response(template: str, status: int = 200, **context):
+    response = make_response(render_template(template, **context), status)
+    # the token is in the address: never cache the page, never pass it on as a referrer
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+@public
+def activate(token: str):
+    """A trainee chooses their password through a one-time link and is signed in."""
+    if current_user.is_authenticated:
+        return _activation_response(
+            "accounts/activate_invalid.html", 409, reason="signed_in",
+            message=f"您当前已登录为 {current_user.display_name}（{current_user.username}）。"
+                    "激活链接供学员本人使用：请先退出登录，再打开此链接。",
+        )
+    try:
+        link = operations.usable_activation_link(token)
+    except ActivationRefused as refused:
+        return _activation_response("accounts/activate_invalid.html",
+                                    _REFUSED_STATUS.get(refused.reason, 410),
+                                    reason=refused.reason, message=refused.message)
+    user = link.user
+    form = ActivationForm()
+    if form.validate_on_submit():
+        try:
+            operations.activate_account(token, form.new_password.data)
+        except ActivationRefused as refused:
+            db.session.rollback()
+            return _activation_response("accounts/activate_invalid.html",
+                                        _REFUSED_STATUS.get(refused.reason, 410),
+                                        reason=refused.reason, message=refused.message)
+        except AccountError as error:
+            db.session.rollback()
+            form.new_password.errors = [*form.new_password.errors, error.message]
+        else:
+            username = user.username
+            login_user(user)
+            db.session.commit()
+            flash(f"账号已激活。以后请用用户名 {username} 或登记的手机号码加新密码登录。", "success")
+            return redirect(HOME)
+    status = 400 if request.method == "POST" else 200
+    return _activation_response("accounts/activate.html", status, form=form, user=user)
 
 
 # API tokens of the signed-in user ------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import has_request_context, request
 from flask_login import current_user
 
@@ -37,3 +39,35 @@ def record(
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def record_many(
+    action: str,
+    targets: Iterable[tuple[str | None, object, dict | None]],
+    *,
+    actor_id: int | None = None,
+) -> list[AuditEntry]:
+    """:func:`record` for many targets of one bulk operation (an import): one flush for all.
+
+    ``targets`` holds ``(target_type, target_id, detail)`` triples; the same rules apply
+    (the signed-in user is the actor unless given; no personal data in ``detail``).
+    """
+    ip = None
+    if has_request_context():
+        ip = request.remote_addr
+        if actor_id is None and current_user and current_user.is_authenticated:
+            actor_id = current_user.id
+    entries = [
+        AuditEntry(
+            action=action,
+            target_type=target_type,
+            target_id=None if target_id is None else str(target_id),
+            detail=detail or {},
+            actor_id=actor_id,
+            ip=ip,
+        )
+        for target_type, target_id, detail in targets
+    ]
+    db.session.add_all(entries)
+    db.session.flush()
+    return entries

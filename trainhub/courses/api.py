@@ -1,5 +1,345 @@
-"""JSON API of this feature."""
+"""JSON API of courses and enrolments: courses with their places, enrolments (list, enrol,
+withdraw) and a trainee's own enrolments. Writes go through :mod:`trainhub.courses.operations`."""
 
+from __future__ import annotations
+
+from flask import url_for
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
 
-blp = Blueprint("courses_api", __name__, url_prefix="/api/v1")
+from trainhub.accounts.models import Role
+from trainhub.api import PageArgs, api_user, page_schema, paginate, problem
+from trainhub.auth import roles_required
+from trainhub.courses import operations, queries
+from trainhub.courses.models import Course, CourseMode, EnrolmentStatus, SessionStatus
+from trainhub.courses.queries import COURSE_READERS, ENROLLERS
+from trainhub.extensions import db
+from trainhub.orgs.api import json_body
+
+blp = Blueprint(
+    "courses_api", __name__, url_prefix="/api/v1",
+    description="课程与报名：课程及其名额、报名名单、报名与退课（含候补名单）。实施点联络员只能看到和"
+                "办理其负责区域内学员的报名；讲师只能看到其任教的课程。",
+)
+
+STATUS_VALUES = [status.value for status in EnrolmentStatus]
+STATUS_HELP = "报名状态：" + "、".join(f"{s.value} {s.label}" for s in EnrolmentStatus)
+MODE_HELP = "授课形式：" + "、".join(f"{m.value} {m.label}" for m in CourseMode)
+ID_ERRORS = {"required": "必须填写此字段。", "null": "此字段不能为 null。", "invalid": "应为整数。"}
+
+
+# schemas -------------------------------------------------------------------------------------
+
+
+class CourseSessionSchema(Schema):
+    class Meta:
+        ordered = True
+
+    id = fields.Integer(required=True)
+    title = fields.String(allow_none=True, required=True, metadata={"description": "本次课内容"})
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+    venue = fields.String(allow_none=True, required=True, metadata={"description": "线下地点"})
+    meeting_url = fields.String(allow_none=True, required=True, metadata={"description": "线上会议链接"})
+    status = fields.Enum(SessionStatus, by_value=True, required=True,
+                         metadata={"description": "scheduled 已排期、cancelled 已取消"})
+
+
+class CourseOverviewSchema(Schema):
+    class Meta:
+        ordered = True
+
+    id = fields.Integer(required=True)
+    code = fields.String(required=True, metadata={"description": "课程编号，例如 P1-ORG-01"})
+    title = fields.String(required=True, metadata={"description": "课程名称"})
+    phase_id = fields.Integer(required=True)
+    phase = fields.String(required=True, metadata={"description": "阶段名称"})
+    track_id = fields.Integer(required=True)
+    track = fields.String(required=True, metadata={"description": "课程模块名称"})
+    class_hours = fields.Float(required=True, metadata={"description": "学时"})
+    mode = fields.Enum(CourseMode, by_value=True, required=True, metadata={"description": MODE_HELP})
+    mode_label = fields.String(required=True, metadata={"description": "授课形式的中文名称"})
+    capacity = fields.Integer(allow_none=True, required=True, metadata={"description": "容量；null 表示不限人数"})
+    enrolled = fields.Integer(required=True, metadata={"description": "已报名人数（全部区域）"})
+    waitlisted = fields.Integer(required=True, metadata={"description": "候补人数（全部区域）"})
+    free_places = fields.Integer(allow_none=True, required=True,
+                                 metadata={"description": "剩余名额；null 表示不限人数"})
+    instructors = fields.List(fields.String(), required=True, metadata={"description": "讲师姓名"})
+
+
+class CourseDetailSchema(CourseOverviewSchema):
+    description = fields.String(allow_none=True, required=True, metadata={"description": "课程简介"})
+    completion_min_rate = fields.Float(required=True, metadata={"description": "结业所需的最低出勤率（0–1）"})
+    has_assessment = fields.Boolean(required=True, metadata={"description": "是否有考核"})
+    sessions = fields.List(fields.Nested(CourseSessionSchema), required=True, metadata={"description": "课次"})
+
+
+CoursePageSchema = page_schema(CourseOverviewSchema, "CoursePage")
+
+
+class CourseArgs(PageArgs):
+    phase_id = fields.Integer(metadata={"description": "阶段编号"},
+                              error_messages={"invalid": "阶段编号应为整数。"})
+    track_id = fields.Integer(metadata={"description": "课程模块编号"},
+                              error_messages={"invalid": "课程模块编号应为整数。"})
+    q = fields.String(validate=validate.Length(max=50, error="最多 {max} 个字符。"),
+                      metadata={"description": "课程名称或编号的一部分"})
+
+
+class EnrolmentSchema(Schema):
+    class Meta:
+        ordered = True
+
+    id = fields.Integer(required=True)
+    course_id = fields.Integer(required=True)
+    course_code = fields.String(attribute="course.code", required=True)
+    course_title = fields.String(attribute="course.title", required=True)
+    learner_id = fields.Integer(required=True)
+    learner_name = fields.String(attribute="learner.name", required=True, metadata={"description": "学员姓名"})
+    id_number_masked = fields.String(attribute="learner.id_number_masked", required=True,
+                                     metadata={"description": "身份证号码（脱敏）"})
+    phone_masked = fields.String(attribute="learner.phone_masked", allow_none=True, required=True,
+                                 metadata={"description": "手机号码（脱敏）"})
+    organisation_id = fields.Integer(attribute="learner.organisation_id", required=True)
+    organisation = fields.String(attribute="learner.organisation.name", required=True,
+                                 metadata={"description": "所在机构"})
+    county_code = fields.String(attribute="learner.organisation.county_code", required=True,
+                                metadata={"description": "机构所在县的 6 位代码"})
+    status = fields.Enum(EnrolmentStatus, by_value=True, required=True, metadata={"description": STATUS_HELP})
+    status_label = fields.Function(lambda e: e.status.label, required=True,
+                                   metadata={"description": "报名状态的中文名称"})
+    waitlist_position = fields.Integer(allow_none=True, required=True,
+                                       metadata={"description": "候补顺位（1 为最先补入）；非候补为 null"})
+    enrolled_at = fields.AwareDateTime(required=True, metadata={"description": "报名时间"})
+    withdrawn_at = fields.AwareDateTime(allow_none=True, required=True, metadata={"description": "退课时间"})
+    withdraw_reason = fields.String(allow_none=True, required=True, metadata={"description": "退课原因"})
+
+
+EnrolmentPageSchema = page_schema(EnrolmentSchema, "EnrolmentPage")
+
+
+class EnrolmentArgs(PageArgs):
+    course_id = fields.Integer(metadata={"description": "只列出此课程的报名"},
+                               error_messages={"invalid": "课程编号应为整数。"})
+    learner_id = fields.Integer(metadata={"description": "只列出此学员的报名"},
+                                error_messages={"invalid": "学员编号应为整数。"})
+    status = fields.String(validate=validate.OneOf(STATUS_VALUES, error="报名状态应为以下之一："
+                                                   + "、".join(STATUS_VALUES) + "。"),
+                           metadata={"description": STATUS_HELP})
+
+
+class _InputBase(Schema):
+    #: Chinese messages for an unknown field and for a body that is not a JSON object.
+    error_messages = {"unknown": "未知字段。", "type": "请求体应为 JSON 对象。"}
+
+    class Meta:
+        ordered = True
+
+
+class EnrolmentCreateSchema(_InputBase):
+    learner_id = fields.Integer(required=True, strict=True, error_messages=ID_ERRORS,
+                                metadata={"description": "学员编号（须在调用者的负责区域内）"})
+    course_id = fields.Integer(required=True, strict=True, error_messages=ID_ERRORS,
+                               metadata={"description": "课程编号"})
+    waitlist = fields.Boolean(load_default=True,
+                              error_messages={"invalid": "应为 true 或 false。", "null": "应为 true 或 false。"},
+                              metadata={"description": "课程已满时是否进入候补名单（默认 true）；"
+                                                       "false 时课程已满则以 409 拒绝"})
+
+
+class EnrolmentWithdrawSchema(_InputBase):
+    reason = fields.String(required=True,
+                           error_messages={"required": "请填写退课原因。", "null": "请填写退课原因。",
+                                           "invalid": "退课原因应为字符串。"},
+                           metadata={"description": f"退课原因（必填，最多 {operations.WITHDRAW_REASON_MAX} 字）"})
+
+
+class EnrolmentWithdrawResultSchema(Schema):
+    class Meta:
+        ordered = True
+
+    enrolment = fields.Nested(EnrolmentSchema, required=True, metadata={"description": "已退课的报名"})
+    promoted = fields.Nested(EnrolmentSchema, allow_none=True, required=True,
+                             metadata={"description": "从候补名单自动补入的报名；无人补入（或补入者不在"
+                                                      "调用者的负责区域内）时为 null"})
+
+
+# helpers -------------------------------------------------------------------------------------
+
+
+def _course_item(course: Course, counts: queries.CourseCounts) -> dict:
+    return {
+        "id": course.id,
+        "code": course.code,
+        "title": course.title,
+        "phase_id": course.track.phase_id,
+        "phase": course.track.phase.name,
+        "track_id": course.track_id,
+        "track": course.track.name,
+        "class_hours": course.class_hours,
+        "mode": course.mode,
+        "mode_label": course.mode.label,
+        "capacity": course.capacity,
+        "enrolled": counts.enrolled,
+        "waitlisted": counts.waitlisted,
+        "free_places": counts.free_places,
+        "instructors": [user.display_name for user in course.instructors],
+    }
+
+
+def _refused(error: operations.EnrolmentError, status: int):
+    return problem(status, error.message, errors={error.field: [error.message]})
+
+
+# courses -------------------------------------------------------------------------------------
+
+
+@blp.route("/courses")
+@roles_required(*COURSE_READERS)
+@blp.arguments(CourseArgs, location="query")
+@blp.response(200, CoursePageSchema)
+@blp.alt_response(422, description="筛选参数有误")
+def list_courses(args):
+    """Courses with their places
+
+    Every course for the office, coordinators and the Certification Centre; an instructor's
+    own courses. Counts cover all areas (capacity is shared).
+    """
+    user = api_user()
+    stmt = queries.course_list_stmt(user, phase_id=args.get("phase_id"), track_id=args.get("track_id"),
+                                    q=args.get("q"))
+    page = paginate(db, stmt, args)
+    counts = queries.course_counts(page["items"])
+    page["items"] = [_course_item(course, counts[course.id]) for course in page["items"]]
+    return page
+
+
+@blp.route("/courses/<int:course_id>")
+@roles_required(*COURSE_READERS)
+@blp.response(200, CourseDetailSchema)
+@blp.alt_response(404, description="课程不存在（讲师：不是其任教的课程）")
+def get_course(course_id: int):
+    """One course with its places and sessions"""
+    course = queries.get_course(api_user(), course_id)
+    if course is None:
+        return problem(404, f"课程 {course_id} 不存在。")
+    item = _course_item(course, queries.course_counts([course])[course.id])
+    item.update(
+        description=course.description,
+        completion_min_rate=course.completion_min_rate,
+        has_assessment=course.has_assessment,
+        sessions=queries.course_sessions(course.id),
+    )
+    return item
+
+
+# enrolments ----------------------------------------------------------------------------------
+
+
+@blp.route("/enrolments")
+@roles_required(*COURSE_READERS)
+@blp.arguments(EnrolmentArgs, location="query")
+@blp.response(200, EnrolmentPageSchema)
+@blp.alt_response(422, description="筛选参数有误")
+def list_enrolments(args):
+    """Enrolments
+
+    Filters: ``course_id``, ``learner_id``, ``status``. A coordinator sees the enrolments of
+    learners in their area; an instructor those of their courses. ID and phone numbers are
+    masked.
+    """
+    stmt = queries.enrolment_list_stmt(
+        api_user(), course_id=args.get("course_id"), learner_id=args.get("learner_id"),
+        status=args.get("status"),
+    )
+    return paginate(db, stmt, args)
+
+
+@blp.route("/enrolments/<int:enrolment_id>")
+@roles_required(*COURSE_READERS)
+@blp.response(200, EnrolmentSchema)
+@blp.alt_response(404, description="报名不存在，或不在调用者的可见范围内")
+def get_enrolment(enrolment_id: int):
+    """One enrolment"""
+    enrolment = queries.get_enrolment(api_user(), enrolment_id)
+    if enrolment is None:
+        return problem(404, f"报名记录 {enrolment_id} 不存在，或不在您的负责区域内。")
+    return enrolment
+
+
+@blp.route("/enrolments", methods=["POST"])
+@roles_required(*ENROLLERS)
+@json_body
+@blp.arguments(EnrolmentCreateSchema)
+@blp.response(201, EnrolmentSchema)
+@blp.alt_response(200, schema=EnrolmentSchema, description="学员已报名或已在候补名单上：原样返回，未作更改")
+@blp.alt_response(409, description="课程已满且 waitlist 为 false；errors 指出 course_id")
+@blp.alt_response(415, description="请求体不是 JSON")
+def create_enrolment(data):
+    """Enrol a learner in a course
+
+    Capacity is respected: a full course puts the learner on the waiting list, or, with
+    ``"waitlist": false``, is refused (409). Enrolling again is harmless: an enrolled or
+    waitlisted learner is returned unchanged (200); a withdrawn one is enrolled again (201).
+    A learner who does not exist or lies outside a coordinator's area is refused (422).
+    """
+    user = api_user()
+    learner = queries.learner_in_area(user, data["learner_id"])
+    if learner is None:
+        message = "学员不存在，或不在您的负责区域内。"
+        return problem(422, message, errors={"learner_id": [message]})
+    course = queries.get_course(user, data["course_id"])
+    if course is None:
+        message = "课程不存在。"
+        return problem(422, message, errors={"course_id": [message]})
+    before = queries.enrolment_status_of(course.id, [learner.id]).get(learner.id)
+    unchanged = before is not None and before.status in operations.ACTIVE_STATUSES
+    try:
+        enrolment = operations.enrol(learner, course, waitlist=data["waitlist"])
+    except operations.EnrolmentError as exc:
+        db.session.rollback()
+        return _refused(exc, 409)
+    enrolment_id = enrolment.id
+    db.session.commit()
+    location = {"Location": url_for("courses_api.get_enrolment", enrolment_id=enrolment_id)}
+    return queries.get_enrolment(user, enrolment_id), 200 if unchanged else 201, location
+
+
+@blp.route("/enrolments/<int:enrolment_id>/withdraw", methods=["POST"])
+@roles_required(*ENROLLERS)
+@json_body
+@blp.arguments(EnrolmentWithdrawSchema)
+@blp.response(200, EnrolmentWithdrawResultSchema)
+@blp.alt_response(404, description="报名不存在，或不在调用者的负责区域内")
+@blp.alt_response(409, description="学员已退课；errors 指出 status")
+@blp.alt_response(415, description="请求体不是 JSON")
+def withdraw_enrolment(data, enrolment_id: int):
+    """Withdraw a learner from a course (or its waiting list)
+
+    ``reason`` is required. When a place frees up, the first learner on the waiting list
+    moves up and is returned as ``promoted``.
+    """
+    user = api_user()
+    enrolment = queries.get_enrolment(user, enrolment_id)
+    if enrolment is None:
+        return problem(404, f"报名记录 {enrolment_id} 不存在，或不在您的负责区域内。")
+    try:
+        promoted = operations.withdraw(enrolment, data["reason"])
+    except operations.EnrolmentError as exc:
+        db.session.rollback()
+        return _refused(exc, 409 if exc.field == "status" else 422)
+    promoted_id = promoted.id if promoted is not None else None
+    db.session.commit()
+    return {
+        "enrolment": queries.get_enrolment(user, enrolment_id),
+        "promoted": queries.get_enrolment(user, promoted_id) if promoted_id else None,
+    }
+
+
+@blp.route("/me/enrolments")
+@roles_required(Role.TRAINEE)
+@blp.response(200, EnrolmentPageSchema)
+def my_enrolments():
+    """The signed-in trainee's own enrolments"""
+    items = queries.enrolments_of_user(api_user())
+    return {"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1)}

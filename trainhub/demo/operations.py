@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import sqlalchemy as sa
 
 from trainhub.accounts.models import Role, User
@@ -206,6 +207,35 @@ def create_demo_data(seed: int = DEFAULT_SEED, learners: int = DEFAULT_LEARNERS,
     return summary
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Where demo learners work: an agency or a township station of a county."""
+
+    name: str
+    kind: OrgKind
+    county: County
+    #: The township of a station (its address).
+    town: str = ""
+
+
+def _import_roster(roster: list[dict]):
+    """Run the demo roster through the bulk import (the code behind the web page and the CLI).
+
+    The learners get no import-made trainee account: the demo links its own ``traineeNNNN``
+    accounts, which share the demo password.
+    """
+    from trainhub.imports.operations import ImportRefused, commit_import, plan_import, read_roster
+    from trainhub.spreadsheets import to_csv
+
+    filename = "演示学员名单.csv"
+    try:
+        plan = plan_import(read_roster(filename, to_csv(pd.DataFrame(roster, dtype=object))),
+                           user=None, filename=filename)
+        return commit_import(plan, create_accounts=False, via="demo")
+    except ImportRefused as exc:  # the demo's own roster is valid by construction
+        raise DemoError(f"演示学员名单未能导入：{exc.message}") from exc
+
+
 def _local(day: date, at: time) -> datetime:
     """A Beijing wall-clock time as a UTC instant."""
     return datetime.combine(day, at, tzinfo=ZONE).astimezone(UTC)
@@ -235,7 +265,7 @@ class _Builder:
         self.summary = DemoSummary(seed=seed, password=DEMO_PASSWORD)
         self.users = {user.username.lower(): user for user in db.session.scalars(sa.select(User))}
         counties = self._priority_counties()
-        recipients, agencies = self._recipient_organisations(counties)
+        places, agencies = self._recipient_places(counties)
         supporters = self._supporters()
         pairings = self._pairings(supporters, agencies)
         staff = self._staff_users(counties)
@@ -243,14 +273,14 @@ class _Builder:
         sites = self.rng.sample(agencies, min(SITE_COUNT, len(agencies)))
         sessions = self._timetable(courses, sites)
         db.session.flush()
-        learners = self._learners(recipients, learner_count)
+        learners, stations = self._learners(places, learner_count)
         db.session.flush()
         enrolments = self._enrolments(learners, courses)
         attendance = self._attendance(enrolments, sessions, staff["office"])
         assessments = self._assessments(enrolments, sessions, attendance)
         self.summary.counts = {
             "priority_counties": len(counties),
-            "organisations": len(recipients) + len(supporters),
+            "organisations": len(agencies) + len(stations) + len(supporters),
             "supporters": len(supporters),
             "pairings": len(pairings),
             "courses": len(courses),
@@ -273,8 +303,12 @@ class _Builder:
         chosen = self.rng.sample(flagged, min(PRIORITY_COUNTY_COUNT, len(flagged)))
         return sorted(chosen, key=lambda county: county.code)
 
-    def _recipient_organisations(self, counties: list[County]):
-        recipients: list[Organisation] = []
+    def _recipient_places(self, counties: list[County]):
+        """Each county's social work agency (registered here, with its address and contact)
+        and the township stations its learners will name: the stations are registered by
+        the learner import, as when a county's roster names a station the office does not
+        know yet."""
+        places: list[_Place] = []
         agencies: list[Organisation] = []
         for county in counties:
             agency = Organisation(
@@ -287,18 +321,11 @@ class _Builder:
                 contact_phone=fake.mobile(self.rng),
             )
             agencies.append(agency)
-            recipients.append(agency)
+            places.append(_Place(agency.name, OrgKind.AGENCY, county))
             for town in fake.town_names(self.rng, self.rng.randint(2, 3)):
-                recipients.append(Organisation(
-                    name=f"{county.name}{town}社会工作服务站",
-                    kind=OrgKind.STATION,
-                    county=county,
-                    address=f"{county.province}{county.prefecture}{county.name}{town}便民服务中心",
-                    contact_name=fake.person_name(self.rng, self.rng.choice(list(Gender))),
-                    contact_phone=fake.mobile(self.rng),
-                ))
-        db.session.add_all(recipients)
-        return recipients, agencies
+                places.append(_Place(f"{county.name}{town}社会工作服务站", OrgKind.STATION, county, town))
+        db.session.add_all(agencies)
+        return places, agencies
 
     def _supporters(self) -> list[Organisation]:
         districts = list(db.session.scalars(
@@ -469,50 +496,65 @@ class _Builder:
 
     # learners ------------------------------------------------------------------------------
 
-    def _learners(self, recipients: list[Organisation], count: int) -> list[Learner]:
+    def _learners(self, places: list[_Place], count: int) -> tuple[list[Learner], list[Organisation]]:
+        """Learners from a roster run through the bulk import, as counties' rosters are.
+
+        Returns the learners (in roster order) and the stations the import registered.
+        """
         # each county's agency gets a learner first, so that learners come from every county;
         # the rest go by size (agencies are larger than stations)
-        orgs = [org for org in recipients if org.kind == OrgKind.AGENCY][:count]
-        weights = [3 if org.kind == OrgKind.AGENCY else 1.5 for org in recipients]
-        orgs += self.rng.choices(recipients, weights=weights, k=count - len(orgs))
-        orgs.sort(key=lambda org: recipients.index(org))
+        chosen = [place for place in places if place.kind == OrgKind.AGENCY][:count]
+        weights = [3 if place.kind == OrgKind.AGENCY else 1.5 for place in places]
+        chosen += self.rng.choices(places, weights=weights, k=count - len(chosen))
+        chosen.sort(key=lambda place: places.index(place))
         used_ids: set[str] = set()
         used_phones: set[str] = set()
-        learners = []
-        for number, org in enumerate(orgs, start=1):
+        roster = []
+        for place in chosen:
             gender = self.rng.choice(list(Gender))
             born = fake.birth_date(self.rng)
-            id_number = idcard.generate(self.rng, org.county_code, born, gender)
+            id_number = idcard.generate(self.rng, place.county.code, born, gender)
             while id_number in used_ids:
-                id_number = idcard.generate(self.rng, org.county_code, born, gender)
+                id_number = idcard.generate(self.rng, place.county.code, born, gender)
             used_ids.add(id_number)
             parsed = idcard.parse(id_number)
             phone = fake.mobile(self.rng)
             while phone in used_phones:
                 phone = fake.mobile(self.rng)
             used_phones.add(phone)
-            positions = AGENCY_POSITIONS if org.kind == OrgKind.AGENCY else STATION_POSITIONS
+            positions = AGENCY_POSITIONS if place.kind == OrgKind.AGENCY else STATION_POSITIONS
             earliest = max(date(2012, 1, 1), date(born.year + 20, 7, 1))
-            learner = Learner(
-                name=fake.person_name(self.rng, parsed.gender),
-                gender=parsed.gender,
-                birth_date=parsed.birth_date,
-                organisation=org,
-                position=_weighted(self.rng, positions),
-                qualification=_weighted(self.rng, QUALIFICATIONS[org.kind]),
-                joined_on=fake.random_date(self.rng, earliest, date(2022, 12, 31)),
-            )
-            learner.set_id_number(parsed.number, self.cipher)
-            learner.set_phone(phone, self.cipher)
+            roster.append({
+                "姓名": fake.person_name(self.rng, parsed.gender),
+                "身份证号码": parsed.number,
+                "手机号码": phone,
+                "性别": parsed.gender.label,
+                "出生日期": parsed.birth_date.isoformat(),
+                "工作单位": place.name,
+                "所在县（区）": place.county.code,
+                "机构类型": place.kind.label,
+                "职务": _weighted(self.rng, positions),
+                "职业资格": _weighted(self.rng, QUALIFICATIONS[place.kind]).label,
+                "入职日期": fake.random_date(self.rng, earliest, date(2022, 12, 31)).isoformat(),
+            })
+        result = _import_roster(roster)
+        stations = result.organisations
+        by_name = {place.name: place for place in places}
+        for station in stations:  # the county's follow-up: where the station is, whom to call
+            town = by_name[station.name].town
+            county = station.county
+            station.address = f"{county.province}{county.prefecture}{county.name}{town}便民服务中心"
+            station.contact_name = fake.person_name(self.rng, self.rng.choice(list(Gender)))
+            station.contact_phone = fake.mobile(self.rng)
+        learners = result.learners
+        for number, learner in enumerate(learners, start=1):
             username = f"trainee{number:04d}"
             if username.lower() not in self.users:
                 learner.user = self._user(username, Role.TRAINEE, learner.name)
                 self.summary.trainee_usernames.append(username)
             else:  # someone else's account: never link a demo learner to it
                 self.summary.kept_usernames.append(username)
-            learners.append(learner)
-        db.session.add_all(learners)
-        return learners
+        return learners, stations
 
     # enrolments, attendance, assessments ---------------------------------------------------
 

@@ -1,5 +1,176 @@
-"""Web pages of this feature."""
+"""Bulk import pages: upload, preview (the dry run), confirm, result, template download.
 
-from flask import Blueprint
+The uploaded file is kept on the server between the preview and the confirmation
+(:mod:`trainhub.imports.storage`); the confirmation checks it again against the database
+as it is then, and writes all or nothing (or the valid rows only).
+"""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from trainhub.accounts.models import Role
+from trainhub.auth import roles_required
+from trainhub.extensions import db
+from trainhub.imports import operations, queries, storage
+from trainhub.imports.forms import ImportConfirmForm, ImportUploadForm
+from trainhub.learners.operations import LearnerError
+from trainhub.orgs.operations import OrgError
 
 bp = Blueprint("imports", __name__)
+
+IMPORTERS = (Role.OFFICE, Role.COORDINATOR)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEMPLATE_NAME = "学员导入模板.xlsx"
+
+
+def _upload_or_404(token: str) -> storage.StoredUpload:
+    upload = storage.load_upload(token, current_user.id)
+    if upload is None:
+        abort(404)
+    return upload
+
+
+def _render_new(form: ImportUploadForm, status: int = 200):
+    return render_template(
+        "imports/new.html", form=form, columns=operations.COLUMNS,
+        max_size=operations.size_text(operations.max_bytes()), max_rows=operations.max_rows(),
+    ), status
+
+
+@bp.route("/imports/new", methods=["GET", "POST"])
+@roles_required(*IMPORTERS)
+def new():
+    form = ImportUploadForm()
+    form.set_course_choices(queries.course_choices())
+    if not form.validate_on_submit():
+        return _render_new(form, 422 if form.is_submitted() else 200)
+    upload = form.file.data
+    data = upload.read()
+    filename = storage.clean_filename(upload.filename)
+    course_code = form.enrol.data or None
+    try:
+        # the whole dry run once here, so that a file that cannot be imported at all is
+        # refused on the form; the preview page checks it again against the database
+        operations.plan_import(operations.read_roster(filename, data), user=current_user,
+                               filename=filename, course_code=course_code)
+    except operations.ImportRefused as exc:
+        db.session.rollback()
+        target = form.enrol if exc.field == "enrol" else form.file
+        target.errors = [*target.errors, exc.message]
+        return _render_new(form, 422)
+    stored = storage.save_upload(current_user.id, filename, data,
+                                 {"valid_only": form.valid_only.data, "course_code": course_code})
+    return redirect(url_for("imports.preview", token=stored.token), 303)
+
+
+def _render_preview(upload: storage.StoredUpload, plan: operations.ImportPlan,
+                    form: ImportConfirmForm | None = None, status: int = 200):
+    if form is None:
+        form = ImportConfirmForm()
+        form.valid_only.data = bool(upload.options.get("valid_only"))
+    return render_template(
+        "imports/preview.html", upload=upload, plan=plan, form=form, counts=plan.counts,
+        RowAction=operations.RowAction,
+    ), status
+
+
+def _plan_of(upload: storage.StoredUpload) -> operations.ImportPlan:
+    data = storage.source_data(upload)
+    if data is None:
+        abort(404)
+    return operations.plan_import(operations.read_roster(upload.filename, data), user=current_user,
+                                  filename=upload.filename,
+                                  course_code=upload.options.get("course_code"))
+
+
+@bp.route("/imports/<token>")
+@roles_required(*IMPORTERS)
+def preview(token: str):
+    upload = _upload_or_404(token)
+    if upload.result is not None:
+        return redirect(url_for("imports.result", token=token))
+    try:
+        plan = _plan_of(upload)
+    except operations.ImportRefused as exc:  # e.g. the course was deleted meanwhile
+        flash(exc.message, "danger")
+        return redirect(url_for("imports.new"))
+    return _render_preview(upload, plan)
+
+
+@bp.route("/imports/<token>/confirm", methods=["POST"])
+@roles_required(*IMPORTERS)
+def confirm(token: str):
+    upload = _upload_or_404(token)
+    if upload.result is not None:
+        flash("该文件已导入，不会重复导入。", "info")
+        return redirect(url_for("imports.result", token=token))
+    form = ImportConfirmForm()
+    try:
+        plan = _plan_of(upload)
+    except operations.ImportRefused as exc:
+        flash(exc.message, "danger")
+        return redirect(url_for("imports.new"))
+    if not form.validate_on_submit():
+        return _render_preview(upload, plan, form, 400)
+    valid_only = form.valid_only.data
+    try:
+        result = operations.commit_import(plan, valid_only=valid_only, via="web")
+        rejected = operations.rejected_rows_workbook(plan) if valid_only else None
+        db.session.commit()
+    except operations.ImportRefused as exc:
+        db.session.rollback()
+        form.valid_only.errors = [*form.valid_only.errors, exc.message]
+        return _render_preview(upload, plan, form, 422)
+    except (IntegrityError, LearnerError, OrgError):
+        # someone registered the same learner or organisation between the checks and the write
+        db.session.rollback()
+        flash("导入期间数据已被他人修改，未导入任何数据。请查看最新的预览后重新确认。", "danger")
+        return redirect(url_for("imports.preview", token=token))
+    storage.save_result(upload, _result_summary(result), rejected)
+    flash("导入完成。", "success")
+    return redirect(url_for("imports.result", token=token))
+
+
+def _result_summary(result: operations.ImportResult) -> dict:
+    course = result.plan.course.course if result.plan.course else None
+    return {
+        "counts": result.counts,
+        "valid_only": result.valid_only,
+        "course": {"code": course.code, "title": course.title} if course else None,
+        "enrolment": result.enrolment,
+        "organisations": [{"name": org.name, "kind": org.kind.label, "county": org.county.name}
+                          for org in result.organisations],
+    }
+
+
+@bp.route("/imports/<token>/result")
+@roles_required(*IMPORTERS)
+def result(token: str):
+    upload = _upload_or_404(token)
+    if upload.result is None:
+        return redirect(url_for("imports.preview", token=token))
+    return render_template("imports/result.html", upload=upload, result=upload.result)
+
+
+@bp.route("/imports/<token>/rejected.xlsx")
+@roles_required(*IMPORTERS)
+def rejected(token: str):
+    upload = _upload_or_404(token)
+    data = storage.rejected_data(upload)
+    if data is None:
+        abort(404)
+    stem = upload.filename.rsplit(".", 1)[0]
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                     download_name=f"{stem}-未导入的行.xlsx", max_age=0)
+
+
+@bp.route("/imports/template.xlsx")
+@roles_required(*IMPORTERS)
+def template():
+    return send_file(io.BytesIO(operations.template_workbook()), mimetype=XLSX, as_attachment=True,
+                     download_name=TEMPLATE_NAME, max_age=0)

@@ -1,5 +1,439 @@
-"""Web pages of this feature."""
+"""Learner pages: the register (office; coordinators for their area), a learner's page,
+registering and editing, trainee accounts (temporary passwords, one-time activation links)
+and the trainee's own page ``/me``.
 
-from flask import Blueprint
+ID and phone numbers are shown masked everywhere except on the trainee's own page and
+when the office asks for the full values (a POST, recorded in the audit log). A search by
+a full ID or phone number is sent by POST and answered without a redirect, so that the
+number never appears in a URL.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from jinja2 import TemplateNotFound
+from sqlalchemy.exc import IntegrityError
+
+from trainhub.accounts.forms import ConfirmForm
+from trainhub.accounts.models import Role
+from trainhub.accounts.operations import ACTIVATION_LINK_DAYS
+from trainhub.audit.operations import record
+from trainhub.auth import roles_required
+from trainhub.db import utcnow
+from trainhub.extensions import db
+from trainhub.geo import queries as geo_queries
+from trainhub.learners import operations, queries
+from trainhub.learners.forms import (
+    IdNumberForm,
+    LearnerEditForm,
+    LearnerFilterForm,
+    LearnerForm,
+    parse_ids,
+)
+from trainhub.learners.models import Learner
+from trainhub.learners.operations import FIELD_LABELS, LearnerError
+from trainhub.learners.validation import check_learner_fields
+from trainhub.pii import cipher
+from trainhub.spreadsheets import to_xlsx
 
 bp = Blueprint("learners", __name__)
+
+AREA_STAFF = (Role.OFFICE, Role.COORDINATOR)
+PER_PAGE = 50
+#: Above this many organisations in the area, the organisation filter waits for a
+#: province or county to be chosen first (the list would be too long to pick from).
+ORGANISATION_FILTER_LIMIT = 300
+#: Most activation links produced at once (one printed list).
+MAX_LINKS_PER_BATCH = 2000
+DUPLICATE_ID = "该身份证号码已登记为学员，请勿重复登记。"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _learner_or_404(learner_id: int) -> Learner:
+    learner = queries.get_learner(current_user, learner_id)
+    if learner is None:
+        abort(404)
+    return learner
+
+
+def _confirm_or_400() -> None:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+
+
+# the register ----------------------------------------------------------------------------------
+
+
+def _filter_form() -> LearnerFilterForm:
+    """The filter form, read from the query string (GET) or the body (POST), with the
+    choices of the reader's area."""
+    form = LearnerFilterForm(formdata=request.form if request.method == "POST" else request.args)
+    user = current_user
+    provinces = geo_queries.provinces(user)
+    province = form.province.data if form.province.data in {code for code, _ in provinces} else None
+    counties = queries.counties_with_organisations(user, province)
+    county = form.county.data if form.county.data in {c.code for c in counties} else None
+    hint = None
+    if county or province or queries.count_organisations_in_area(user) <= ORGANISATION_FILTER_LIMIT:
+        organisations = queries.organisations_in_area(user, county_code=county, province_code=province)
+    else:
+        organisations = []
+        hint = "机构较多：请先选择省份或县区，再选择机构。"
+    chosen = (form.organisation.data or "").strip()
+    if chosen.isdigit() and all(org.id != int(chosen) for org in organisations):
+        selected = queries.organisation_in_area(user, int(chosen))
+        if selected is not None:
+            organisations = [selected, *organisations]
+    form.set_choices(provinces, counties, organisations, organisations_hint=hint)
+    return form
+
+
+@bp.route("/learners", methods=["GET", "POST"], endpoint="list")
+@roles_required(*AREA_STAFF)
+def list_learners():
+    form = _filter_form()
+    filters = form.to_filters()
+    personal = queries.is_personal_search(filters.q)
+    if request.method == "POST" and not personal:
+        # ordinary filters belong in the address (bookmarks, page links)
+        return redirect(url_for("learners.list", **form.args()))
+    page = 1 if request.method == "POST" else max(request.args.get("page", 1, type=int), 1)
+    pagination = db.paginate(
+        queries.learner_list_stmt(current_user, filters), page=page, per_page=PER_PAGE,
+        error_out=False,
+    )
+    response = make_response(render_template(
+        "learners/list.html",
+        form=form,
+        pagination=pagination,
+        personal_search=personal,
+        carried=form.args(),
+        page_args=form.args(include_q=not personal),
+        statuses={learner.id: queries.account_status(learner) for learner in pagination.items},
+        max_links=MAX_LINKS_PER_BATCH,
+    ))
+    return _no_store(response) if personal else response
+
+
+@bp.route("/learners/export", methods=["GET", "POST"])
+@roles_required(*AREA_STAFF)
+def export():
+    """The filtered register as a workbook (masked ID and phone numbers)."""
+    form = _filter_form()
+    filters = form.to_filters()
+    frame = queries.export_frame(current_user, filters)
+    search = queries.parse_search(filters.q)
+    record("learner.export", detail={
+        "rows": len(frame),
+        "filters": form.args(include_q=False),
+        "search": search.kind if search else None,
+    })
+    db.session.commit()
+    data = to_xlsx({"学员": frame})
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                     download_name=f"学员名单-{date.today():%Y%m%d}.xlsx")
+
+
+# a learner's page ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """The full values shown on request (office) or to the trainee themselves."""
+
+    id_number: str
+    phone: str | None
+    birth_date: date
+
+
+def _personal_data(learner: Learner) -> PersonalData:
+    return PersonalData(learner.id_number(cipher()), learner.phone(cipher()), learner.birth_date)
+
+
+#: The courses feature's partial that lists a learner's enrolments.
+ENROLMENTS_PARTIAL = "courses/_learner_enrolments.html"
+
+
+def _enrolments_context(learner: Learner | None) -> dict:
+    """The learner's enrolments and whether the courses feature's partial exists."""
+    if learner is None:
+        return {"enrolments": None, "enrolments_partial": False}
+    try:
+        current_app.jinja_env.get_template(ENROLMENTS_PARTIAL)
+    except TemplateNotFound:
+        partial = False
+    else:
+        partial = True
+    return {"enrolments": queries.enrolments_of(learner), "enrolments_partial": partial}
+
+
+def _render_detail(learner: Learner, *, full: PersonalData | None = None):
+    response = make_response(render_template(
+        "learners/detail.html",
+        learner=learner,
+        full=full,
+        status=queries.account_status(learner),
+        is_office=current_user.role == Role.OFFICE,
+        link_days=ACTIVATION_LINK_DAYS,
+        **_enrolments_context(learner),
+    ))
+    return _no_store(response) if full is not None else response
+
+
+@bp.route("/learners/<int:learner_id>")
+@roles_required(*AREA_STAFF)
+def detail(learner_id: int):
+    return _render_detail(_learner_or_404(learner_id))
+
+
+@bp.route("/learners/<int:learner_id>/personal-data", methods=["POST"])
+@roles_required(Role.OFFICE)
+def personal_data(learner_id: int):
+    """The learner's page with the full ID and phone numbers (office; audited)."""
+    learner = _learner_or_404(learner_id)
+    _confirm_or_400()
+    operations.record_personal_data_view(learner, via="web")
+    db.session.commit()
+    return _render_detail(learner, full=_personal_data(learner))
+
+
+# registering and editing -----------------------------------------------------------------------
+
+
+def _organisation_error(form) -> tuple[object, dict[str, str]]:
+    """The organisation chosen in ``form`` if it lies in the reader's area."""
+    org_id = form.selected_organisation_id()
+    if org_id is None:
+        return None, {"organisation_id": "请选择所在机构。"}
+    organisation = queries.organisation_in_area(current_user, org_id)
+    if organisation is None:
+        return None, {"organisation_id": "所选机构不存在，或不在您的负责区域内。"}
+    return organisation, {}
+
+
+@bp.route("/learners/new", methods=["GET", "POST"])
+@roles_required(*AREA_STAFF)
+def create():
+    form = LearnerForm()
+    form.set_organisations(queries.organisations_in_area(current_user))
+    if request.method == "GET" and request.args.get("organisation", "").isdigit():
+        form.organisation_id.data = request.args["organisation"]
+    if form.validate_on_submit():
+        fields, errors = check_learner_fields(form.raw())
+        organisation, org_errors = _organisation_error(form)
+        errors.update(org_errors)
+        if not errors:
+            try:
+                learner = operations.create_learner(fields, organisation)
+                learner_id = learner.id
+                db.session.commit()
+            except LearnerError as error:
+                db.session.rollback()
+                errors[error.field] = error.message
+            except IntegrityError:  # registered at the same moment by someone else
+                db.session.rollback()
+                errors["id_number"] = DUPLICATE_ID
+            else:
+                flash(f"学员 {fields.name} 已登记，学员账号为 {learner.user.username}（尚未激活）。",
+                      "success")
+                return redirect(url_for("learners.detail", learner_id=learner_id))
+        form.show_errors(errors)
+    status = 400 if request.method == "POST" else 200
+    return render_template("learners/form.html", form=form, learner=None), status
+
+
+@bp.route("/learners/<int:learner_id>/edit", methods=["GET", "POST"])
+@roles_required(*AREA_STAFF)
+def edit(learner_id: int):
+    learner = _learner_or_404(learner_id)
+    if request.method == "GET":
+        form = LearnerEditForm(data={
+            "name": learner.name,
+            "organisation_id": str(learner.organisation_id),
+            "position": learner.position or "",
+            "qualification": learner.qualification.value,
+            "joined_on": learner.joined_on.isoformat() if learner.joined_on else "",
+        })
+    else:
+        form = LearnerEditForm()
+    form.set_organisations(queries.organisations_in_area(current_user))
+    form.describe_phone(learner.phone_masked)
+    if form.validate_on_submit():
+        raw = form.raw()
+        typed_phone = bool(form.phone.data)
+        if not typed_phone:
+            raw["phone"] = learner.phone(cipher())  # left empty: unchanged
+        raw["id_number"] = learner.id_number(cipher())
+        fields, errors = check_learner_fields(
+            raw, phone_required=typed_phone or learner.phone_enc is not None
+        )
+        organisation, org_errors = _organisation_error(form)
+        errors.update(org_errors)
+        if not errors:
+            changes = operations.update_learner(learner, fields, organisation)
+            db.session.commit()
+            if changes:
+                flash("已保存修改：" + "、".join(FIELD_LABELS[c] for c in changes) + "。", "success")
+            else:
+                flash("没有需要保存的修改。", "info")
+            return redirect(url_for("learners.detail", learner_id=learner.id))
+        db.session.rollback()
+        form.show_errors(errors)
+    status = 400 if request.method == "POST" else 200
+    return render_template("learners/form.html", form=form, learner=learner), status
+
+
+@bp.route("/learners/<int:learner_id>/id-number", methods=["GET", "POST"])
+@roles_required(Role.OFFICE)
+def correct_id_number(learner_id: int):
+    """Correct a mistyped ID number (office); gender and birth date follow the number."""
+    learner = _learner_or_404(learner_id)
+    form = IdNumberForm()
+    if form.validate_on_submit():
+        fields, errors = check_learner_fields({
+            "name": learner.name,
+            "id_number": form.id_number.data,
+            "phone": learner.phone(cipher()),
+            "position": learner.position,
+            "qualification": learner.qualification.value,
+            "joined_on": learner.joined_on,
+        }, phone_required=False)
+        if fields is not None and fields.id_number == learner.id_number(cipher()):
+            errors = {"id_number": "新号码与当前登记的号码相同，无需更正。"}
+        if not errors:
+            try:
+                operations.correct_id_number(learner, fields)
+                db.session.commit()
+            except LearnerError as error:
+                db.session.rollback()
+                errors = {error.field: error.message}
+            except IntegrityError:
+                db.session.rollback()
+                errors = {"id_number": "该身份证号码已登记为另一名学员。"}
+            else:
+                flash("身份证号码已更正，性别和出生日期已随之更新。", "success")
+                return redirect(url_for("learners.detail", learner_id=learner_id))
+        messages = [errors.pop("id_number")] if "id_number" in errors else []
+        form.id_number.errors = [*form.id_number.errors, *messages, *errors.values()]
+    status = 400 if request.method == "POST" else 200
+    return render_template("learners/id_number.html", form=form, learner=learner), status
+
+
+# trainee accounts ------------------------------------------------------------------------------
+
+
+@bp.route("/learners/<int:learner_id>/temporary-password", methods=["POST"])
+@roles_required(*AREA_STAFF)
+def temporary_password(learner_id: int):
+    learner = _learner_or_404(learner_id)
+    _confirm_or_400()
+    try:
+        password = operations.give_temporary_password(learner, actor=current_user._get_current_object())
+    except LearnerError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("learners.detail", learner_id=learner_id))
+    db.session.commit()
+    return _no_store(make_response(render_template(
+        "learners/temporary_password.html", learner=learner, password=password,
+    )))
+
+
+def _links_page(issued, skipped: int):
+    rows = [
+        {
+            "name": link.learner.name,
+            "organisation": link.learner.organisation.name,
+            "county": link.learner.organisation.county.name,
+            "username": link.username,
+            "url": url_for("accounts.activate", token=link.token, _external=True),
+            "expires_at": link.expires_at,
+        }
+        for link in issued
+    ]
+    response = make_response(render_template(
+        "learners/activation_links.html", rows=rows, skipped=skipped, generated_at=utcnow(),
+    ))
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return _no_store(response)
+
+
+@bp.route("/learners/<int:learner_id>/activation-link", methods=["POST"])
+@roles_required(*AREA_STAFF)
+def activation_link(learner_id: int):
+    learner = _learner_or_404(learner_id)
+    _confirm_or_400()
+    issued, _ = operations.issue_activation_links([learner])
+    if not issued:
+        db.session.rollback()
+        flash("该学员的账号已激活（或已停用），不需要激活链接。", "info")
+        return redirect(url_for("learners.detail", learner_id=learner_id))
+    db.session.commit()
+    return _links_page(issued, 0)
+
+
+@bp.route("/learners/activation-links", methods=["POST"])
+@roles_required(*AREA_STAFF)
+def activation_links():
+    """Links for the ticked learners, or for every learner of the current filter, whose
+    account is not activated yet; answered with a printable list."""
+    _confirm_or_400()
+    form = _filter_form()
+    filters = form.to_filters()
+    back = url_for("learners.list", **form.args(include_q=not queries.is_personal_search(filters.q)))
+    ticked = request.form.getlist("learner_id")
+    if request.form.get("selection") and not ticked:
+        flash("请先在名册中勾选学员。", "warning")
+        return redirect(back)
+    ids = parse_ids(ticked) if ticked else None
+    if ticked and ids is None:
+        flash("所选学员无效，请刷新页面后重新勾选。", "danger")
+        return redirect(back)
+    learners = queries.not_activated(current_user, filters, ids)
+    if not learners:
+        flash("没有需要生成激活链接的学员：所选学员的账号都已激活。", "info")
+        return redirect(back)
+    if len(learners) > MAX_LINKS_PER_BATCH:
+        flash(f"一次最多为 {MAX_LINKS_PER_BATCH} 名学员生成激活链接（当前 {len(learners)} 名），"
+              "请按县区或机构缩小范围。", "warning")
+        return redirect(back)
+    issued, skipped = operations.issue_activation_links(learners)
+    db.session.commit()
+    return _links_page(issued, skipped)
+
+
+# the trainee's own page ------------------------------------------------------------------------
+
+
+@bp.route("/me")
+@roles_required(Role.TRAINEE)
+def me():
+    learner = queries.learner_of_user(current_user)
+    response = make_response(render_template(
+        "learners/me.html",
+        learner=learner,
+        full=_personal_data(learner) if learner is not None else None,
+        **_enrolments_context(learner),
+    ))
+    return _no_store(response)

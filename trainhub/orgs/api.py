@@ -1,5 +1,9 @@
-"""JSON API of organisations: list, filter and read (within the reader's area); create and
-update (office). Writes go through :mod:`trainhub.orgs.operations`."""
+"""JSON API of organisations and pairings (牵手结对): list, filter and read (within the
+reader's area); create and update (office); and the coverage of the priority counties.
+Writes go through :mod:`trainhub.orgs.operations`.
+
+A coordinator sees the organisations of their area and the pairings whose recipient lies
+in it; anything else answers 404."""
 
 from __future__ import annotations
 
@@ -16,16 +20,24 @@ from trainhub.extensions import db
 from trainhub.geo.queries import resolve_province
 from trainhub.orgs import operations, queries
 from trainhub.orgs.schemas import (
+    CoverageArgs,
+    CoverageSchema,
     OrganisationArgs,
     OrganisationCreateSchema,
     OrganisationPageSchema,
     OrganisationSchema,
     OrganisationUpdateSchema,
+    PairingArgs,
+    PairingCreateSchema,
+    PairingPageSchema,
+    PairingSchema,
+    PairingUpdateSchema,
 )
 
 blp = Blueprint(
     "orgs_api", __name__, url_prefix="/api/v1",
-    description="机构：社工机构、乡镇（街道）社工站与支援方机构。实施点联络员只能看到其负责区域内的机构。",
+    description="机构（社工机构、乡镇（街道）社工站与支援方机构）、牵手结对与重点帮扶县覆盖情况。"
+                "实施点联络员只能看到其负责区域内的机构，以及受援方在其区域内的结对。",
 )
 
 READERS = (Role.OFFICE, Role.COORDINATOR, Role.CERTIFIER)
@@ -50,14 +62,25 @@ def _refused(error: operations.OrgError):
     return problem(status, error.message, errors={error.field: [error.message]})
 
 
-def _commit_or_conflict():
+def _commit_or_conflict(message: str = "与其他机构的名称或统一社会信用代码冲突，请刷新后重试。"):
     """Commit; a clash that slipped past the checks (a concurrent write) answers 409."""
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        return problem(409, "与其他机构的名称或统一社会信用代码冲突，请刷新后重试。")
+        return problem(409, message)
     return None
+
+
+def _province_code(args: dict):
+    """``(code, None)`` for the ``province`` argument (name or code), or ``(None, problem)``."""
+    if not args.get("province"):
+        return None, None
+    code = resolve_province(args["province"])
+    if code is None:
+        message = f"未知的省份：{args['province']}（请填写省份名称或 2 位省级代码）。"
+        return None, problem(422, message, errors={"province": [message]})
+    return code, None
 
 
 @blp.route("/organisations")
@@ -68,21 +91,20 @@ def _commit_or_conflict():
 def list_organisations(args):
     """Organisations in the caller's area
 
-    Filters: ``kind``, ``county`` (6-digit code), ``province`` (name or 2-digit code) and
-    ``q`` (part of the name, or the whole credit code). A coordinator sees only the
-    organisations of their province or county.
+    Filters: ``kind``, ``county`` (6-digit code), ``province`` (name or 2-digit code),
+    ``priority`` (only organisations in priority counties) and ``q`` (part of the name, or
+    the whole credit code). A coordinator sees only the organisations of their province or
+    county. The contact phone is masked in the list.
     """
-    province_code = None
-    if args.get("province"):
-        province_code = resolve_province(args["province"])
-        if province_code is None:
-            message = f"未知的省份：{args['province']}（请填写省份名称或 2 位省级代码）。"
-            return problem(422, message, errors={"province": [message]})
+    province_code, refused = _province_code(args)
+    if refused is not None:
+        return refused
     stmt = queries.organisation_list_stmt(
         api_user(),
         kind=args.get("kind"),
         county_code=args.get("county"),
         province_code=province_code,
+        priority_only=args.get("priority", False),
         q=args.get("q"),
     )
     return paginate(db, stmt, args)
@@ -151,3 +173,122 @@ def update_organisation(data, org_id: int):
     if conflict is not None:
         return conflict
     return queries.get_organisation(api_user(), org_id)
+
+
+# pairings ------------------------------------------------------------------------------------
+
+
+@blp.route("/pairings")
+@roles_required(*READERS)
+@blp.arguments(PairingArgs, location="query")
+@blp.response(200, PairingPageSchema)
+@blp.alt_response(422, description="筛选参数有误")
+def list_pairings(args):
+    """Pairings (牵手结对) whose recipient lies in the caller's area
+
+    Filters: ``supporter`` and ``recipient`` (organisation ids), ``county`` and ``province``
+    (of the recipient), ``active`` (in progress today, Beijing time) and ``status``.
+    """
+    province_code, refused = _province_code(args)
+    if refused is not None:
+        return refused
+    stmt = queries.pairing_list_stmt(
+        api_user(),
+        supporter_id=args.get("supporter"),
+        recipient_id=args.get("recipient"),
+        county_code=args.get("county"),
+        province_code=province_code,
+        active=args.get("active"),
+        status=args.get("status"),
+    )
+    return paginate(db, stmt, args)
+
+
+@blp.route("/pairings/<int:pairing_id>")
+@roles_required(*READERS)
+@blp.response(200, PairingSchema)
+@blp.alt_response(404, description="结对不存在，或受援方不在调用者的负责区域内")
+def get_pairing(pairing_id: int):
+    """One pairing"""
+    pairing = queries.get_pairing(api_user(), pairing_id)
+    if pairing is None:
+        return problem(404, f"结对 {pairing_id} 不存在，或不在您的负责区域内。")
+    return pairing
+
+
+@blp.route("/pairings", methods=["POST"])
+@roles_required(Role.OFFICE)
+@json_body
+@blp.arguments(PairingCreateSchema)
+@blp.response(201, PairingSchema)
+@blp.alt_response(409, description="这两个机构已有时间重叠的结对；errors 指出字段")
+@blp.alt_response(415, description="请求体不是 JSON")
+def create_pairing(data):
+    """Register a pairing (office)
+
+    The supporter must be of kind ``supporter``; the recipient an ``agency`` or ``station``
+    in a county flagged as a priority county; the two differ; ``started_on`` lies between
+    2021-01-01 and 180 days from today; ``ended_on`` (optional) is not before it. The same
+    two organisations cannot be paired twice for overlapping periods (409).
+    """
+    try:
+        pairing = operations.create_pairing(**data)
+    except operations.OrgError as exc:
+        db.session.rollback()
+        return _refused(exc)
+    pairing_id = pairing.id
+    conflict = _commit_or_conflict("这两个机构刚刚已登记了同一开始日期的结对，请刷新后重试。")
+    if conflict is not None:
+        return conflict
+    pairing = queries.get_pairing(api_user(), pairing_id)
+    return pairing, {"Location": url_for("orgs_api.get_pairing", pairing_id=pairing_id)}
+
+
+@blp.route("/pairings/<int:pairing_id>", methods=["PATCH"])
+@roles_required(Role.OFFICE)
+@json_body
+@blp.arguments(PairingUpdateSchema)
+@blp.response(200, PairingSchema)
+@blp.alt_response(404, description="结对不存在")
+@blp.alt_response(409, description="重新开始的结对会与同两方的另一结对重叠")
+@blp.alt_response(415, description="请求体不是 JSON")
+def update_pairing(data, pairing_id: int):
+    """End a pairing or change its note (office)
+
+    Only ``ended_on`` and ``note`` can change; ``ended_on: null`` reopens an ended pairing.
+    To change the parties or the start, end the pairing and register a new one.
+    """
+    pairing = queries.get_pairing(api_user(), pairing_id)
+    if pairing is None:
+        return problem(404, f"结对 {pairing_id} 不存在。")
+    try:
+        operations.update_pairing(pairing, data)
+    except operations.OrgError as exc:
+        db.session.rollback()
+        return _refused(exc)
+    conflict = _commit_or_conflict("保存时与其他人刚提交的修改冲突，请刷新后重试。")
+    if conflict is not None:
+        return conflict
+    return queries.get_pairing(api_user(), pairing_id)
+
+
+# coverage ------------------------------------------------------------------------------------
+
+
+@blp.route("/coverage")
+@roles_required(Role.OFFICE, Role.COORDINATOR)
+@blp.arguments(CoverageArgs, location="query")
+@blp.response(200, CoverageSchema)
+@blp.alt_response(422, description="筛选参数有误")
+def coverage(args):
+    """Coverage of the priority counties
+
+    For every county flagged as a priority county in the caller's area, grouped by
+    province: organisations by kind, pairings in progress (recipient in the county) and
+    learners; with totals over all of them ("N of the M counties flagged as priority, 160
+    expected"). ``gaps=true`` lists only the counties that still lack something.
+    """
+    province_code, refused = _province_code(args)
+    if refused is not None:
+        return refused
+    return queries.coverage(api_user(), province_code=province_code, gaps_only=args["gaps"])

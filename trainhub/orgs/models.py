@@ -18,6 +18,14 @@ class OrgKind(LabelledEnum):
     SUPPORTER = ("supporter", "支援方机构")
 
 
+class PairingStatus(LabelledEnum):
+    """Where a pairing stands on a given day; derived from its dates, not stored."""
+
+    PLANNED = ("planned", "未开始")
+    ACTIVE = ("active", "进行中")
+    ENDED = ("ended", "已结束")
+
+
 class Organisation(db.Model):
     __tablename__ = "organisation"
     __table_args__ = (sa.UniqueConstraint("county_code", "name", name="uq_organisation_county_name"),)
@@ -54,9 +62,17 @@ class Pairing(db.Model):
     supporter_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     started_on: Mapped[date]
+    #: The day the pairing ended: it is over from that day on (``ended_on > today`` is still active).
     ended_on: Mapped[date | None]
     note: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     supporter: Mapped[Organisation] = relationship(foreign_keys=[supporter_id])
     recipient: Mapped[Organisation] = relationship(foreign_keys=[recipient_id])
+
+    def status(self, today: date) -> PairingStatus:
+        if self.started_on > today:
+            return PairingStatus.PLANNED
+        if self.ended_on is not None and self.ended_on <= today:
+            return PairingStatus.ENDED
+        return PairingStatus.ACTIVE

@@ -1,13 +1,45 @@
-"""Reads on organisations, always limited to the reader's area."""
+"""Reads on organisations, pairings and priority-county coverage, always limited to the
+reader's area (:func:`trainhub.auth.area_clause`).
+
+A coordinator sees the organisations of their area, and the pairings whose *recipient*
+lies in their area (the supporting side usually sits in an eastern province). Tables for
+exports are ``pandas.DataFrame``s; the views write them with :mod:`trainhub.spreadsheets`.
+"""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from dataclasses import dataclass, field
+from datetime import date
 
-from trainhub.accounts.models import User
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, selectinload
+
+from trainhub.accounts.models import Role, User
 from trainhub.auth import area_clause
+from trainhub.db import utcnow
 from trainhub.extensions import db
-from trainhub.orgs.models import Organisation, OrgKind
+from trainhub.geo.models import County
+from trainhub.geo.operations import EXPECTED_PRIORITY_COUNT
+from trainhub.orgs.models import Organisation, OrgKind, Pairing, PairingStatus
+from trainhub.pii import mask_phone
+
+#: Organisation kinds that can receive support in a pairing (every kind but a supporter).
+RECIPIENT_KINDS = (OrgKind.AGENCY, OrgKind.STATION)
+
+
+def local_today() -> date:
+    """Today's date where the programme runs (``TIMEZONE``, Asia/Shanghai)."""
+    from trainhub.templating import to_local
+
+    return to_local(utcnow()).date()
+
+
+def _priority_codes() -> sa.Select:
+    return sa.select(County.code).where(County.is_priority.is_(True))
+
+
+# organisations -------------------------------------------------------------------------------
 
 
 def organisation_list_stmt(
@@ -15,10 +47,16 @@ def organisation_list_stmt(
     *,
     kind: OrgKind | str | None = None,
     county_code: str | None = None,
+    county_name: str | None = None,
     province_code: str | None = None,
+    priority_only: bool = False,
     q: str | None = None,
 ) -> sa.Select:
-    """Organisations in ``user``'s area, by county and name."""
+    """Organisations in ``user``'s area, by county and name.
+
+    ``county_code`` is exact; ``county_name`` matches part of the county's name;
+    ``priority_only`` keeps organisations in counties flagged as priority counties.
+    """
     stmt = (
         sa.select(Organisation)
         .where(area_clause(user, Organisation.county_code))
@@ -28,8 +66,17 @@ def organisation_list_stmt(
         stmt = stmt.where(Organisation.kind == OrgKind(kind))
     if county_code:
         stmt = stmt.where(Organisation.county_code == county_code)
+    county_name = (county_name or "").strip()
+    if county_name:
+        stmt = stmt.where(
+            Organisation.county_code.in_(
+                sa.select(County.code).where(County.name.contains(county_name, autoescape=True))
+            )
+        )
     if province_code:
         stmt = stmt.where(Organisation.county_code.startswith(province_code, autoescape=True))
+    if priority_only:
+        stmt = stmt.where(Organisation.county_code.in_(_priority_codes()))
     q = (q or "").strip()
     if q:
         stmt = stmt.where(
@@ -48,3 +95,423 @@ def get_organisation(user: User, org_id: int) -> Organisation | None:
             Organisation.id == org_id, area_clause(user, Organisation.county_code)
         )
     )
+
+
+def _learner_count_column() -> sa.ScalarSelect:
+    from trainhub.learners.models import Learner
+
+    return (
+        sa.select(sa.func.count(Learner.id))
+        .where(Learner.organisation_id == Organisation.id)
+        .correlate(Organisation)
+        .scalar_subquery()
+    )
+
+
+def learner_counts(org_ids: list[int]) -> dict[int, int]:
+    """Learners per organisation for the given ids (one grouped query); missing ids have 0."""
+    from trainhub.learners.models import Learner
+
+    if not org_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Learner.organisation_id, sa.func.count(Learner.id))
+        .where(Learner.organisation_id.in_(org_ids))
+        .group_by(Learner.organisation_id)
+    )
+    counts = dict.fromkeys(org_ids, 0)
+    counts.update({org_id: count for org_id, count in rows})
+    return counts
+
+
+ORGANISATION_COLUMNS = (
+    "编号", "机构名称", "机构类型", "省份", "地市", "县（区）", "县级代码", "重点帮扶县",
+    "统一社会信用代码", "地址", "联系人", "联系电话", "学员数", "登记时间",
+)
+
+
+def organisation_table(user: User, **filters) -> pd.DataFrame:
+    """Every organisation :func:`organisation_list_stmt` selects, one row each, with its
+    learner count; the contact phone is masked."""
+    from trainhub.templating import format_localtime
+
+    stmt = organisation_list_stmt(user, **filters).add_columns(_learner_count_column())
+    rows = [
+        (
+            org.id, org.name, org.kind.label, org.county.province, org.county.prefecture,
+            org.county.name, org.county_code, "是" if org.county.is_priority else "否",
+            org.credit_code, org.address, org.contact_name,
+            mask_phone(org.contact_phone) if org.contact_phone else None,
+            learners, format_localtime(org.created_at),
+        )
+        for org, learners in db.session.execute(stmt).unique()
+    ]
+    return pd.DataFrame(rows, columns=list(ORGANISATION_COLUMNS))
+
+
+def county_options(user: User) -> list[County]:
+    """Counties offered when typing an organisation's county: every current county of a
+    coordinator's area; for the office (whose area is the country) the priority counties."""
+    stmt = (
+        sa.select(County)
+        .where(County.is_current.is_(True), area_clause(user, County.code))
+        .order_by(County.code)
+    )
+    if user.role != Role.COORDINATOR:
+        stmt = stmt.where(County.is_priority.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+# pairings ------------------------------------------------------------------------------------
+
+Supporter = aliased(Organisation, name="supporter_org")
+Recipient = aliased(Organisation, name="recipient_org")
+
+
+def status_clause(status: PairingStatus | str, today: date) -> sa.ColumnElement[bool]:
+    """SQL twin of :meth:`Pairing.status`."""
+    status = PairingStatus(status)
+    if status == PairingStatus.PLANNED:
+        return Pairing.started_on > today
+    if status == PairingStatus.ENDED:
+        return sa.and_(Pairing.ended_on.is_not(None), Pairing.ended_on <= today)
+    return sa.and_(
+        Pairing.started_on <= today,
+        sa.or_(Pairing.ended_on.is_(None), Pairing.ended_on > today),
+    )
+
+
+def pairing_list_stmt(
+    user: User,
+    *,
+    supporter_id: int | None = None,
+    recipient_id: int | None = None,
+    organisation_id: int | None = None,
+    county_code: str | None = None,
+    county_name: str | None = None,
+    province_code: str | None = None,
+    status: PairingStatus | str | None = None,
+    active: bool | None = None,
+    q: str | None = None,
+    today: date | None = None,
+) -> sa.Select:
+    """Pairings whose recipient lies in ``user``'s area, by the recipient's county.
+
+    County and province filters apply to the recipient; ``organisation_id`` matches either
+    party; ``active`` True keeps pairings in progress today, False the others; ``q``
+    matches part of either party's name.
+    """
+    today = today or local_today()
+    stmt = (
+        sa.select(Pairing)
+        .join(Recipient, Pairing.recipient_id == Recipient.id)
+        .join(Supporter, Pairing.supporter_id == Supporter.id)
+        .where(area_clause(user, Recipient.county_code))
+        .options(selectinload(Pairing.supporter), selectinload(Pairing.recipient))
+        .order_by(Recipient.county_code, Recipient.name, Pairing.started_on.desc(), Pairing.id)
+    )
+    if supporter_id is not None:
+        stmt = stmt.where(Pairing.supporter_id == supporter_id)
+    if recipient_id is not None:
+        stmt = stmt.where(Pairing.recipient_id == recipient_id)
+    if organisation_id is not None:
+        stmt = stmt.where(
+            sa.or_(Pairing.supporter_id == organisation_id, Pairing.recipient_id == organisation_id)
+        )
+    if county_code:
+        stmt = stmt.where(Recipient.county_code == county_code)
+    county_name = (county_name or "").strip()
+    if county_name:
+        stmt = stmt.where(
+            Recipient.county_code.in_(
+                sa.select(County.code).where(County.name.contains(county_name, autoescape=True))
+            )
+        )
+    if province_code:
+        stmt = stmt.where(Recipient.county_code.startswith(province_code, autoescape=True))
+    if status:
+        stmt = stmt.where(status_clause(status, today))
+    if active is not None:
+        clause = status_clause(PairingStatus.ACTIVE, today)
+        stmt = stmt.where(clause if active else sa.not_(clause))
+    q = (q or "").strip()
+    if q:
+        stmt = stmt.where(
+            sa.or_(
+                Supporter.name.contains(q, autoescape=True),
+                Recipient.name.contains(q, autoescape=True),
+            )
+        )
+    return stmt
+
+
+def get_pairing(user: User, pairing_id: int) -> Pairing | None:
+    """The pairing, or None when it does not exist or its recipient lies outside the area."""
+    return db.session.scalar(
+        sa.select(Pairing)
+        .join(Recipient, Pairing.recipient_id == Recipient.id)
+        .where(Pairing.id == pairing_id, area_clause(user, Recipient.county_code))
+    )
+
+
+def organisation_pairings(user: User, org: Organisation) -> list[Pairing]:
+    """The pairings ``org`` takes part in (either side) that ``user`` may see, newest first."""
+    stmt = pairing_list_stmt(user, organisation_id=org.id).order_by(None).order_by(
+        Pairing.started_on.desc(), Pairing.id.desc()
+    )
+    return list(db.session.scalars(stmt))
+
+
+PAIRING_COLUMNS = (
+    "编号", "支援方机构", "支援方省份", "支援方县（区）", "受援方机构", "受援方类型", "受援方省份",
+    "受援方县（区）", "受援方县级代码", "开始日期", "结束日期", "状态", "备注",
+)
+
+
+def pairing_table(user: User, *, today: date | None = None, **filters) -> pd.DataFrame:
+    """Every pairing :func:`pairing_list_stmt` selects, one row each."""
+    today = today or local_today()
+    rows = [
+        (
+            p.id, p.supporter.name, p.supporter.county.province, p.supporter.county.name,
+            p.recipient.name, p.recipient.kind.label, p.recipient.county.province,
+            p.recipient.county.name, p.recipient.county_code, p.started_on, p.ended_on,
+            p.status(today).label, p.note,
+        )
+        for p in db.session.scalars(pairing_list_stmt(user, today=today, **filters))
+    ]
+    return pd.DataFrame(rows, columns=list(PAIRING_COLUMNS))
+
+
+def supporter_options() -> list[Organisation]:
+    """Organisations that may support a pairing, by name."""
+    return list(
+        db.session.scalars(
+            sa.select(Organisation)
+            .where(Organisation.kind == OrgKind.SUPPORTER)
+            .order_by(Organisation.name, Organisation.id)
+        )
+    )
+
+
+def recipient_options() -> list[Organisation]:
+    """Organisations that may receive support: agencies and stations in priority counties."""
+    return list(
+        db.session.scalars(
+            sa.select(Organisation)
+            .where(
+                Organisation.kind.in_(RECIPIENT_KINDS),
+                Organisation.county_code.in_(_priority_codes()),
+            )
+            .order_by(Organisation.county_code, Organisation.name, Organisation.id)
+        )
+    )
+
+
+# coverage of the priority counties -------------------------------------------------------------
+
+
+@dataclass
+class CountyCoverage:
+    """One county flagged as a priority county and what it has."""
+
+    code: str
+    name: str
+    prefecture: str
+    province_code: str
+    province: str
+    organisations: dict[OrgKind, int] = field(default_factory=dict)
+    #: Pairings in progress today whose recipient lies in the county.
+    pairings: int = 0
+    learners: int = 0
+
+    @property
+    def organisations_total(self) -> int:
+        return sum(self.organisations.values())
+
+    @property
+    def gaps(self) -> list[str]:
+        """What the county still lacks, in Chinese (empty when it has everything)."""
+        missing = []
+        if not self.organisations_total:
+            missing.append("无机构")
+        if not self.pairings:
+            missing.append("无结对")
+        if not self.learners:
+            missing.append("无学员")
+        return missing
+
+
+@dataclass
+class CoverageTotals:
+    flagged: int = 0
+    with_organisations: int = 0
+    with_pairings: int = 0
+    with_learners: int = 0
+    #: Counties with an organisation, a pairing and learners.
+    complete: int = 0
+
+    def add(self, county: CountyCoverage) -> None:
+        self.flagged += 1
+        self.with_organisations += bool(county.organisations_total)
+        self.with_pairings += bool(county.pairings)
+        self.with_learners += bool(county.learners)
+        self.complete += not county.gaps
+
+
+@dataclass
+class ProvinceCoverage:
+    province_code: str
+    province: str
+    totals: CoverageTotals
+    #: The counties shown (all of them, or only those with gaps).
+    counties: list[CountyCoverage]
+
+
+@dataclass
+class CoverageReport:
+    provinces: list[ProvinceCoverage]
+    #: Over every flagged county in the reader's area (and province filter), gaps or not.
+    totals: CoverageTotals
+    #: Counties flagged in the whole country, and how many the notice names.
+    national_flagged: int
+    expected: int
+    #: True for the office without a province filter: the figures are the programme's.
+    whole_programme: bool
+    gaps_only: bool
+    #: The day "in progress" refers to.
+    today: date
+
+    @property
+    def counties(self) -> list[CountyCoverage]:
+        return [county for province in self.provinces for county in province.counties]
+
+    @property
+    def summary(self) -> str:
+        return coverage_summary_text(self)
+
+
+def coverage(
+    user: User,
+    *,
+    province_code: str | None = None,
+    gaps_only: bool = False,
+    today: date | None = None,
+) -> CoverageReport:
+    """Organisations (by kind), pairings in progress and learners of each county flagged as
+    a priority county in ``user``'s area, grouped by province.
+
+    Four grouped queries, whatever the number of counties: the counties, organisations by
+    county and kind, pairings in progress by the recipient's county, learners by county.
+    """
+    from trainhub.learners.models import Learner
+
+    today = today or local_today()
+    in_scope = [County.is_priority.is_(True), area_clause(user, County.code)]
+    if province_code:
+        in_scope.append(County.province_code == province_code)
+    counties = {
+        row.code: CountyCoverage(row.code, row.name, row.prefecture, row.province_code, row.province)
+        for row in db.session.execute(
+            sa.select(County.code, County.name, County.prefecture, County.province_code,
+                      County.province)
+            .where(*in_scope)
+            .order_by(County.province_code, County.code)
+        )
+    }
+    scope_codes = sa.select(County.code).where(*in_scope)
+
+    for code, kind, count in db.session.execute(
+        sa.select(Organisation.county_code, Organisation.kind, sa.func.count(Organisation.id))
+        .where(Organisation.county_code.in_(scope_codes))
+        .group_by(Organisation.county_code, Organisation.kind)
+    ):
+        counties[code].organisations[kind] = count
+    for code, count in db.session.execute(
+        sa.select(Recipient.county_code, sa.func.count(Pairing.id))
+        .join(Recipient, Pairing.recipient_id == Recipient.id)
+        .where(Recipient.county_code.in_(scope_codes), status_clause(PairingStatus.ACTIVE, today))
+        .group_by(Recipient.county_code)
+    ):
+        counties[code].pairings = count
+    for code, count in db.session.execute(
+        sa.select(Organisation.county_code, sa.func.count(Learner.id))
+        .join(Organisation, Organisation.id == Learner.organisation_id)
+        .where(Organisation.county_code.in_(scope_codes))
+        .group_by(Organisation.county_code)
+    ):
+        counties[code].learners = count
+
+    totals = CoverageTotals()
+    provinces: dict[str, ProvinceCoverage] = {}
+    for county in counties.values():
+        county.organisations = {kind: county.organisations.get(kind, 0) for kind in OrgKind}
+        totals.add(county)
+        province = provinces.setdefault(
+            county.province_code,
+            ProvinceCoverage(county.province_code, county.province, CoverageTotals(), []),
+        )
+        province.totals.add(county)
+        if county.gaps or not gaps_only:
+            province.counties.append(county)
+    national = db.session.scalar(
+        sa.select(sa.func.count()).select_from(County).where(County.is_priority.is_(True))
+    )
+    return CoverageReport(
+        provinces=[p for p in provinces.values() if p.counties or not gaps_only],
+        totals=totals,
+        national_flagged=national or 0,
+        expected=EXPECTED_PRIORITY_COUNT,
+        whole_programme=user.role in (Role.OFFICE, Role.CERTIFIER) and not province_code,
+        gaps_only=gaps_only,
+        today=today,
+    )
+
+
+def coverage_summary_text(report: CoverageReport) -> str:
+    """The headline: "N of the M counties flagged as priority (160 expected)", in Chinese."""
+    t = report.totals
+    scope = "" if report.whole_programme else "本范围内"
+    text = (
+        f"{scope}已标记重点帮扶县 {t.flagged} 个"
+        + (f"（应为 {report.expected} 个）" if report.whole_programme else "")
+        + f"，其中 {t.with_organisations} 个已有机构，{t.with_pairings} 个已有进行中的结对，"
+        f"{t.with_learners} 个已有学员，{t.complete} 个三项齐全。"
+    )
+    if not report.whole_programme:
+        text += f"全国已标记重点帮扶县 {report.national_flagged} 个（应为 {report.expected} 个）。"
+    return text
+
+
+COVERAGE_COLUMNS = (
+    "省份", "县级代码", "县（区）", "地市", *(kind.label for kind in OrgKind), "机构合计",
+    "进行中的结对", "学员", "缺口",
+)
+SUMMARY_COLUMNS = ("省份", "已标记重点帮扶县", "已有机构", "已有结对", "已有学员", "三项齐全")
+
+
+def coverage_frames(report: CoverageReport) -> dict[str, pd.DataFrame]:
+    """The coverage as workbook sheets: one row per county, the provinces' totals, a note."""
+    county_rows = [
+        (
+            c.province, c.code, c.name, c.prefecture,
+            *(c.organisations[kind] for kind in OrgKind), c.organisations_total,
+            c.pairings, c.learners, "、".join(c.gaps) or "齐全",
+        )
+        for c in report.counties
+    ]
+
+    def summary_row(name: str, t: CoverageTotals) -> tuple:
+        return (name, t.flagged, t.with_organisations, t.with_pairings, t.with_learners, t.complete)
+
+    summary_rows = [summary_row(p.province, p.totals) for p in report.provinces]
+    summary_rows.append(summary_row("合计", report.totals))
+    note = [coverage_summary_text(report)]
+    if report.gaps_only:
+        note.append("县级明细仅列出尚有缺口的县。")
+    note.append(f"结对按 {report.today.isoformat()} 当日仍在进行中的计算。")
+    return {
+        "重点帮扶县覆盖": pd.DataFrame(county_rows, columns=list(COVERAGE_COLUMNS)),
+        "分省汇总": pd.DataFrame(summary_rows, columns=list(SUMMARY_COLUMNS)),
+        "说明": pd.DataFrame({"说明": note}),
+    }

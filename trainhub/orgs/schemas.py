@@ -5,7 +5,9 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from trainhub.api import PageArgs, page_schema
-from trainhub.orgs.models import OrgKind
+from trainhub.orgs.models import OrgKind, PairingStatus
+from trainhub.orgs.operations import PAIRING_NOTE_LIMIT
+from trainhub.pii import mask_phone
 
 KIND_VALUES = [kind.value for kind in OrgKind]
 KIND_HELP = "机构类型：" + "、".join(f"{kind.value} {kind.label}" for kind in OrgKind)
@@ -40,7 +42,19 @@ class OrganisationSchema(Schema):
     updated_at = fields.AwareDateTime(required=True)
 
 
-OrganisationPageSchema = page_schema(OrganisationSchema, "OrganisationPage")
+class OrganisationListItemSchema(OrganisationSchema):
+    """An organisation in a list: the contact phone is masked (it is often a mobile number)."""
+
+    contact_phone = fields.Function(
+        lambda org: mask_phone(org.contact_phone) if org.contact_phone else None,
+        allow_none=True, required=True,
+        metadata={"description": "联系电话（列表中为掩码，如 138****5678；完整号码见单个机构）"},
+    )
+
+
+OrganisationPageSchema = page_schema(OrganisationListItemSchema, "OrganisationPage")
+
+BOOLEAN_ERRORS = {"invalid": "应为 true 或 false。"}
 
 
 class OrganisationArgs(PageArgs):
@@ -52,6 +66,8 @@ class OrganisationArgs(PageArgs):
                              metadata={"description": "省份名称或 2 位省级代码"})
     q = fields.String(validate=validate.Length(max=50, error="最多 {max} 个字符。"),
                       metadata={"description": "按机构名称（包含）或统一社会信用代码（完全一致）查找"})
+    priority = fields.Boolean(error_messages=BOOLEAN_ERRORS,
+                              metadata={"description": "true：只列出重点帮扶县内的机构"})
 
 
 def _input_fields(required: bool) -> dict:
@@ -90,3 +106,180 @@ class _InputBase(Schema):
 
 OrganisationCreateSchema = _InputBase.from_dict(_input_fields(required=True), name="OrganisationCreate")
 OrganisationUpdateSchema = _InputBase.from_dict(_input_fields(required=False), name="OrganisationUpdate")
+
+
+# pairings ------------------------------------------------------------------------------------
+
+INTEGER_ERRORS = {
+    "required": "必须填写此字段。",
+    "null": "此字段不能为 null。",
+    "invalid": "应为整数（机构编号）。",
+}
+DATE_ERRORS = {
+    "required": "必须填写此字段。",
+    "null": "此字段不能为 null。",
+    "invalid": "应为日期，格式 YYYY-MM-DD，如 2023-03-01。",
+    "format": "日期无法按 YYYY-MM-DD 格式输出。",
+}
+STATUS_VALUES = [status.value for status in PairingStatus]
+STATUS_HELP = "状态：" + "、".join(f"{s.value} {s.label}" for s in PairingStatus)
+
+
+def _today():
+    from trainhub.orgs.queries import local_today
+
+    return local_today()
+
+
+class PairingPartySchema(Schema):
+    class Meta:
+        ordered = True
+
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    kind = fields.Enum(OrgKind, by_value=True, required=True, metadata={"description": KIND_HELP})
+    kind_label = fields.Function(lambda org: org.kind.label, required=True)
+    county_code = fields.String(required=True)
+    county_name = fields.String(attribute="county.name", required=True)
+    province = fields.String(attribute="county.province", required=True)
+
+
+class PairingSchema(Schema):
+    class Meta:
+        ordered = True
+
+    id = fields.Integer(required=True)
+    supporter = fields.Nested(PairingPartySchema, required=True, metadata={"description": "支援方机构"})
+    recipient = fields.Nested(PairingPartySchema, required=True,
+                              metadata={"description": "受援方机构（重点帮扶县内的社工机构或社工站）"})
+    started_on = fields.Date(required=True, metadata={"description": "开始日期"})
+    ended_on = fields.Date(allow_none=True, required=True,
+                           metadata={"description": "结束日期（自该日起不再进行），未结束为 null"})
+    note = fields.String(allow_none=True, required=True)
+    status = fields.Function(lambda p: p.status(_today()).value, required=True,
+                             metadata={"description": STATUS_HELP + "（按北京时间的今天）",
+                                       "enum": STATUS_VALUES})
+    status_label = fields.Function(lambda p: p.status(_today()).label, required=True)
+    active = fields.Function(lambda p: p.status(_today()) == PairingStatus.ACTIVE, required=True,
+                             metadata={"description": "今天是否在进行中", "type": "boolean"})
+    created_at = fields.AwareDateTime(required=True)
+
+
+PairingPageSchema = page_schema(PairingSchema, "PairingPage")
+
+
+class PairingArgs(PageArgs):
+    supporter = fields.Integer(error_messages=INTEGER_ERRORS,
+                               metadata={"description": "支援方机构编号"})
+    recipient = fields.Integer(error_messages=INTEGER_ERRORS,
+                               metadata={"description": "受援方机构编号"})
+    county = fields.String(validate=validate.Regexp(r"^\d{6}$", error="县级代码应为 6 位数字。"),
+                           metadata={"description": "受援方所在县的 6 位代码"})
+    province = fields.String(validate=validate.Length(max=32, error="最多 {max} 个字符。"),
+                             metadata={"description": "受援方所在省份：名称或 2 位省级代码"})
+    active = fields.Boolean(error_messages=BOOLEAN_ERRORS,
+                            metadata={"description": "true：今天进行中的结对；false：未开始或已结束的"})
+    status = fields.String(validate=validate.OneOf(STATUS_VALUES, error="状态应为 planned、active 或 ended。"),
+                           metadata={"description": STATUS_HELP})
+
+
+def _note_field() -> fields.String:
+    return fields.String(
+        allow_none=True, error_messages=TEXT_ERRORS,
+        validate=validate.Length(max=PAIRING_NOTE_LIMIT, error="备注不能超过 {max} 个字符。"),
+        metadata={"description": "备注，例如结对协议、帮扶内容"},
+    )
+
+
+PairingCreateSchema = _InputBase.from_dict(
+    {
+        "supporter_id": fields.Integer(required=True, strict=True, error_messages=INTEGER_ERRORS,
+                                       metadata={"description": "支援方机构编号（类型须为 supporter）"}),
+        "recipient_id": fields.Integer(required=True, strict=True, error_messages=INTEGER_ERRORS,
+                                       metadata={"description": "受援方机构编号（重点帮扶县内的 agency 或 station）"}),
+        "started_on": fields.Date(required=True, error_messages=DATE_ERRORS,
+                                  metadata={"description": "开始日期（不早于 2021-01-01，不晚于今天后 180 天）"}),
+        "ended_on": fields.Date(allow_none=True, error_messages=DATE_ERRORS,
+                                metadata={"description": "结束日期，可省略；不早于开始日期"}),
+        "note": _note_field(),
+    },
+    name="PairingCreate",
+)
+PairingUpdateSchema = _InputBase.from_dict(
+    {
+        "ended_on": fields.Date(allow_none=True, error_messages=DATE_ERRORS,
+                                metadata={"description": "结束日期；null 表示重新开始（未结束）"}),
+        "note": _note_field(),
+    },
+    name="PairingUpdate",
+)
+
+
+# coverage ------------------------------------------------------------------------------------
+
+
+class CoverageArgs(Schema):
+    province = fields.String(validate=validate.Length(max=32, error="最多 {max} 个字符。"),
+                             metadata={"description": "省份名称或 2 位省级代码"})
+    gaps = fields.Boolean(load_default=False, error_messages=BOOLEAN_ERRORS,
+                          metadata={"description": "true：县级明细只列出尚缺机构、结对或学员的县"})
+
+
+class OrganisationsByKindSchema(Schema):
+    class Meta:
+        ordered = True
+
+    agency = fields.Integer(required=True, metadata={"description": "社工机构"})
+    station = fields.Integer(required=True, metadata={"description": "乡镇（街道）社工站"})
+    supporter = fields.Integer(required=True, metadata={"description": "支援方机构"})
+
+
+class CoverageTotalsSchema(Schema):
+    class Meta:
+        ordered = True
+
+    flagged = fields.Integer(required=True, metadata={"description": "已标记的重点帮扶县"})
+    with_organisations = fields.Integer(required=True, metadata={"description": "其中已有机构的县"})
+    with_pairings = fields.Integer(required=True, metadata={"description": "其中已有进行中结对的县"})
+    with_learners = fields.Integer(required=True, metadata={"description": "其中已有学员的县"})
+    complete = fields.Integer(required=True, metadata={"description": "三项齐全的县"})
+
+
+class CountyCoverageSchema(Schema):
+    class Meta:
+        ordered = True
+
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    prefecture = fields.String(required=True)
+    organisations = fields.Nested(OrganisationsByKindSchema, required=True)
+    organisations_total = fields.Integer(required=True)
+    pairings = fields.Integer(required=True, metadata={"description": "受援方在本县、今天进行中的结对"})
+    learners = fields.Integer(required=True)
+    gaps = fields.List(fields.String(), required=True,
+                       metadata={"description": "尚缺的项目：无机构、无结对、无学员"})
+
+
+class ProvinceCoverageSchema(Schema):
+    class Meta:
+        ordered = True
+
+    province_code = fields.String(required=True)
+    province = fields.String(required=True)
+    totals = fields.Nested(CoverageTotalsSchema, required=True)
+    counties = fields.List(fields.Nested(CountyCoverageSchema), required=True)
+
+
+class CoverageSchema(Schema):
+    class Meta:
+        ordered = True
+
+    summary = fields.String(required=True, metadata={"description": "中文摘要：N 个已标记重点帮扶县中……（应为 160 个）"})
+    totals = fields.Nested(CoverageTotalsSchema, required=True)
+    national_flagged = fields.Integer(required=True, metadata={"description": "全国已标记的重点帮扶县"})
+    expected = fields.Integer(required=True, metadata={"description": "通知列明的重点帮扶县数（160）"})
+    whole_programme = fields.Boolean(required=True,
+                                     metadata={"description": "true：数字覆盖整个项目（项目办且未按省份筛选）"})
+    gaps_only = fields.Boolean(required=True)
+    as_of = fields.Date(attribute="today", required=True, metadata={"description": "“进行中”所指的日期"})
+    provinces = fields.List(fields.Nested(ProvinceCoverageSchema), required=True)

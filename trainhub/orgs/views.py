@@ -1,5 +1,322 @@
-"""Web pages of this feature."""
+"""Web pages of organisations, pairings (牵手结对) and the coverage of the priority counties.
 
-from flask import Blueprint
+The office sees and manages everything; a coordinator sees the organisations of their area
+(and registers or edits them there), the pairings whose recipient lies in their area, and
+the coverage of their area. Anything outside a coordinator's area answers 404.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from trainhub.accounts.models import Role
+from trainhub.audit.operations import record
+from trainhub.auth import in_area, roles_required
+from trainhub.extensions import db
+from trainhub.geo.queries import provinces
+from trainhub.orgs import operations, queries
+from trainhub.orgs.forms import (
+    CoverageFilterForm,
+    OrganisationFilterForm,
+    OrganisationForm,
+    PairingEndForm,
+    PairingFilterForm,
+    PairingForm,
+)
+from trainhub.orgs.models import PairingStatus
+from trainhub.orgs.operations import OrgError
+from trainhub.pii import mask_phone
+from trainhub.spreadsheets import to_xlsx
 
 bp = Blueprint("orgs", __name__)
+
+PER_PAGE = 50
+STAFF = (Role.OFFICE, Role.COORDINATOR)
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONFLICT_MESSAGE = "保存时与其他人刚提交的数据冲突（同名机构、信用代码或结对），请刷新后重试。"
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def _workbook(sheets: dict, stem: str):
+    """An ``.xlsx`` download named ``stem-YYYYMMDD.xlsx`` (Chinese names are fine)."""
+    import io
+
+    filename = f"{stem}-{queries.local_today():%Y%m%d}.xlsx"
+    return send_file(io.BytesIO(to_xlsx(sheets)), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=filename, max_age=0)
+
+
+def _audit_export(action: str, filters: dict, rows: int) -> None:
+    """Exports of registers are recorded (who took which rows out), then committed."""
+    detail = {key: value for key, value in filters.items() if value not in (None, False, "")}
+    record(action, detail={"filters": detail, "rows": rows})
+    db.session.commit()
+
+
+def _commit(form) -> bool:
+    """Commit; a clash that slipped past the checks (a concurrent write) becomes a form error."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        form.form_errors.append(CONFLICT_MESSAGE)
+        return False
+    return True
+
+
+def _visible(org) -> bool:
+    """Whether the current user may open ``org``'s page (templates link only to those)."""
+    return in_area(current_user, org.county_code)
+
+
+# organisations -------------------------------------------------------------------------------
+
+
+def _organisation_filters() -> tuple[OrganisationFilterForm, dict]:
+    form = OrganisationFilterForm(formdata=request.args)
+    form.set_province_choices(provinces(current_user))
+    form.validate()
+    return form, form.filters()
+
+
+@bp.route("/organisations", endpoint="list")
+@roles_required(*STAFF)
+def organisation_list():
+    form, filters = _organisation_filters()
+    stmt = queries.organisation_list_stmt(current_user, **filters)
+    pagination = db.paginate(stmt, page=_page(), per_page=PER_PAGE, error_out=False)
+    counts = queries.learner_counts([org.id for org in pagination.items])
+    return render_template("orgs/list.html", form=form, pagination=pagination, counts=counts,
+                           mask_phone=mask_phone)
+
+
+@bp.route("/organisations/export.xlsx")
+@roles_required(*STAFF)
+def export():
+    _, filters = _organisation_filters()
+    frame = queries.organisation_table(current_user, **filters)
+    _audit_export("organisation.export", filters, len(frame))
+    return _workbook({"机构": frame}, "机构名册")
+
+
+def _organisation_or_404(org_id: int):
+    org = queries.get_organisation(current_user, org_id)
+    if org is None:
+        abort(404)
+    return org
+
+
+@bp.route("/organisations/<int:org_id>")
+@roles_required(*STAFF)
+def detail(org_id: int):
+    org = _organisation_or_404(org_id)
+    return render_template(
+        "orgs/detail.html",
+        org=org,
+        learners=queries.learner_counts([org.id])[org.id],
+        pairings=queries.organisation_pairings(current_user, org),
+        today=queries.local_today(),
+        visible=_visible,
+    )
+
+
+def _render_form(form: OrganisationForm, org=None, status: int = 200):
+    return render_template(
+        "orgs/form.html", form=form, org=org, county_options=queries.county_options(current_user)
+    ), status
+
+
+def _validated_county(form: OrganisationForm) -> str | None:
+    """The county code when the submitted form is valid, else None. The typed county is
+    resolved even when other fields are wrong, so that every mistake is reported at once."""
+    valid = form.validate_on_submit()
+    county_code = None
+    if request.method == "POST" and form.county.data and not form.county.errors:
+        try:
+            county_code = operations.county_code_from_input(form.county.data, current_user)
+        except OrgError as exc:
+            form.add_error(exc.field, exc.message)
+    return county_code if valid else None
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def create():
+    form = OrganisationForm()
+    if request.method == "GET" and request.args.get("kind") in {"agency", "station", "supporter"}:
+        form.kind.data = request.args["kind"]
+    county_code = _validated_county(form)
+    if county_code is not None:
+        try:
+            org = operations.create_organisation(
+                **form.values(), county_code=county_code, actor=current_user
+            )
+        except OrgError as exc:
+            db.session.rollback()
+            form.add_error(exc.field, exc.message)
+        else:
+            org_id, name = org.id, org.name
+            if _commit(form):
+                flash(f"已登记机构“{name}”。", "success")
+                return redirect(url_for("orgs.detail", org_id=org_id))
+    if request.method == "POST":
+        return _render_form(form, status=400)
+    return _render_form(form)
+
+
+@bp.route("/organisations/<int:org_id>/edit", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def edit(org_id: int):
+    org = _organisation_or_404(org_id)
+    if request.method == "GET":
+        form = OrganisationForm(data={
+            "name": org.name, "kind": org.kind.value, "county": org.county_code,
+            "credit_code": org.credit_code, "address": org.address,
+            "contact_name": org.contact_name, "contact_phone": org.contact_phone,
+        })
+        return _render_form(form, org)
+    form = OrganisationForm()
+    county_code = _validated_county(form)
+    if county_code is not None:
+        try:
+            changed = operations.update_organisation(
+                org, {**form.values(), "county_code": county_code}, actor=current_user
+            )
+        except OrgError as exc:
+            db.session.rollback()
+            form.add_error(exc.field, exc.message)
+        else:
+            name = org.name
+            if _commit(form):
+                flash(f"已保存机构“{name}”的修改。" if changed else "没有需要保存的修改。",
+                      "success" if changed else "info")
+                return redirect(url_for("orgs.detail", org_id=org_id))
+    return _render_form(form, _organisation_or_404(org_id), status=400)
+
+
+# pairings ------------------------------------------------------------------------------------
+
+
+def _pairing_filters() -> tuple[PairingFilterForm, dict]:
+    form = PairingFilterForm(formdata=request.args)
+    form.set_province_choices(provinces(current_user))
+    form.validate()
+    return form, form.filters()
+
+
+@bp.route("/pairings")
+@roles_required(*STAFF)
+def pairings():
+    form, filters = _pairing_filters()
+    today = queries.local_today()
+    stmt = queries.pairing_list_stmt(current_user, today=today, **filters)
+    pagination = db.paginate(stmt, page=_page(), per_page=PER_PAGE, error_out=False)
+    return render_template("orgs/pairings.html", form=form, pagination=pagination, today=today,
+                           visible=_visible)
+
+
+@bp.route("/pairings/export.xlsx")
+@roles_required(*STAFF)
+def pairings_export():
+    _, filters = _pairing_filters()
+    frame = queries.pairing_table(current_user, **filters)
+    _audit_export("pairing.export", filters, len(frame))
+    return _workbook({"牵手结对": frame}, "牵手结对")
+
+
+def _render_pairing_form(form: PairingForm, status: int = 200):
+    form.set_choices(queries.supporter_options(), queries.recipient_options())
+    return render_template("orgs/pairing_form.html", form=form), status
+
+
+@bp.route("/pairings/new", methods=["GET", "POST"])
+@roles_required(Role.OFFICE)
+def create_pairing():
+    form = PairingForm()
+    if request.method == "GET":
+        form.supporter_id.data = request.args.get("supporter", "")
+        form.recipient_id.data = request.args.get("recipient", "")
+        form.started_on.data = queries.local_today()
+        return _render_pairing_form(form)
+    if form.validate_on_submit():
+        try:
+            pairing = operations.create_pairing(**form.values())
+        except OrgError as exc:
+            db.session.rollback()
+            form.add_error(exc.field, exc.message)
+        else:
+            pairing_id = pairing.id
+            if _commit(form):
+                flash("已登记牵手结对。", "success")
+                return redirect(url_for("orgs.pairing", pairing_id=pairing_id))
+    return _render_pairing_form(form, 400)
+
+
+def _pairing_or_404(pairing_id: int):
+    pairing = queries.get_pairing(current_user, pairing_id)
+    if pairing is None:
+        abort(404)
+    return pairing
+
+
+def _render_pairing(pairing, form: PairingEndForm | None, status: int = 200):
+    today = queries.local_today()
+    if form is None and current_user.role == Role.OFFICE and pairing.status(today) != PairingStatus.ENDED:
+        form = PairingEndForm(data={"ended_on": today})
+    return render_template("orgs/pairing.html", pairing=pairing, form=form, today=today,
+                           visible=_visible), status
+
+
+@bp.route("/pairings/<int:pairing_id>")
+@roles_required(*STAFF)
+def pairing(pairing_id: int):
+    return _render_pairing(_pairing_or_404(pairing_id), None)
+
+
+@bp.route("/pairings/<int:pairing_id>/end", methods=["POST"])
+@roles_required(Role.OFFICE)
+def end_pairing(pairing_id: int):
+    pairing = _pairing_or_404(pairing_id)
+    form = PairingEndForm()
+    if form.validate_on_submit():
+        try:
+            operations.end_pairing(pairing, form.ended_on.data, note=form.note.data)
+        except OrgError as exc:
+            db.session.rollback()
+            form.add_error(exc.field, exc.message)
+        else:
+            if _commit(form):
+                flash("已结束该牵手结对。", "success")
+                return redirect(url_for("orgs.pairing", pairing_id=pairing_id))
+    return _render_pairing(_pairing_or_404(pairing_id), form, 400)
+
+
+# coverage of the priority counties -------------------------------------------------------------
+
+
+def _coverage_report():
+    form = CoverageFilterForm(formdata=request.args)
+    form.set_province_choices(provinces(current_user))
+    form.validate()
+    return form, queries.coverage(current_user, **form.filters())
+
+
+@bp.route("/coverage")
+@roles_required(*STAFF)
+def coverage():
+    form, report = _coverage_report()
+    return render_template("orgs/coverage.html", form=form, report=report,
+                           summary=queries.coverage_summary_text(report))
+
+
+@bp.route("/coverage/export.xlsx")
+@roles_required(*STAFF)
+def coverage_export():
+    form, report = _coverage_report()
+    _audit_export("coverage.export", form.filters(), len(report.counties))
+    return _workbook(queries.coverage_frames(report), "重点帮扶县覆盖情况")

@@ -1,0 +1,493 @@
+"""Reads on courses and enrolments, limited to what the reader may see.
+
+Who sees what:
+
+- the office and the Certification Centre: every course and every enrolment;
+- a coordinator: every course (the programme's courses are common to all areas), but only
+  the enrolments of learners in their area (:func:`trainhub.auth.area_clause`);
+- an instructor: the courses they teach (named instructor of the course, or assigned to one
+  of its sessions) and every enrolment in them;
+- a trainee: their own enrolments (:func:`enrolments_of_user`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from trainhub.accounts.models import Role, User
+from trainhub.auth import area_clause
+from trainhub.courses.models import (
+    Course,
+    Enrolment,
+    EnrolmentStatus,
+    Phase,
+    Track,
+    TrainingSession,
+    course_instructor,
+)
+from trainhub.extensions import db
+from trainhub.geo.models import County
+from trainhub.learners import idcard
+from trainhub.learners.models import Learner
+from trainhub.learners.operations import learner_by_id_number
+from trainhub.learners.validation import normalize_phone
+from trainhub.orgs.models import Organisation
+from trainhub.pii import cipher
+from trainhub.templating import format_localtime
+
+#: Roles that may enrol learners (the coordinator only learners of their area).
+ENROLLERS = (Role.OFFICE, Role.COORDINATOR)
+#: Roles that may read the course pages.
+COURSE_READERS = (Role.OFFICE, Role.COORDINATOR, Role.INSTRUCTOR, Role.CERTIFIER)
+#: At most this many learners are listed for one search.
+SEARCH_LIMIT = 100
+
+
+# courses -------------------------------------------------------------------------------------
+
+
+def taught_course_ids(user_id: int) -> sa.Select:
+    """Ids of the courses an instructor teaches: named on the course or on one of its sessions."""
+    return sa.union(
+        sa.select(course_instructor.c.course_id).where(course_instructor.c.user_id == user_id),
+        sa.select(TrainingSession.course_id).where(TrainingSession.instructor_id == user_id),
+    )
+
+
+def course_clause(user: User) -> sa.ColumnElement[bool]:
+    """SQL condition limiting courses to those ``user`` may see."""
+    if user.role in (Role.OFFICE, Role.COORDINATOR, Role.CERTIFIER):
+        return sa.true()
+    if user.role == Role.INSTRUCTOR:
+        return Course.id.in_(taught_course_ids(user.id))
+    return sa.false()
+
+
+def course_list_stmt(user: User, *, phase_id: int | None = None, track_id: int | None = None,
+                     q: str | None = None) -> sa.Select:
+    """Courses ``user`` may see, by phase, track and code."""
+    stmt = (
+        sa.select(Course)
+        .join(Course.track)
+        .join(Track.phase)
+        .where(course_clause(user))
+        .options(joinedload(Course.track).joinedload(Track.phase))
+        .order_by(Phase.programme_id, Phase.number, Track.position, Track.id, Course.code)
+    )
+    if phase_id:
+        stmt = stmt.where(Track.phase_id == phase_id)
+    if track_id:
+        stmt = stmt.where(Course.track_id == track_id)
+    q = (q or "").strip()
+    if q:
+        stmt = stmt.where(sa.or_(Course.title.contains(q, autoescape=True),
+                                 Course.code.contains(q.upper(), autoescape=True)))
+    return stmt
+
+
+def get_course(user: User, course_id: int) -> Course | None:
+    """The course, or None when it does not exist or ``user`` may not see it."""
+    return db.session.scalar(
+        sa.select(Course)
+        .where(Course.id == course_id, course_clause(user))
+        .options(joinedload(Course.track).joinedload(Track.phase), selectinload(Course.instructors))
+    )
+
+
+def course_by_code(code: str) -> Course | None:
+    return db.session.scalar(sa.select(Course).where(Course.code == (code or "").strip().upper()))
+
+
+@dataclass(frozen=True)
+class CourseCounts:
+    enrolled: int = 0
+    waitlisted: int = 0
+    withdrawn: int = 0
+    #: Enrolled learners of the reader's area (coordinators); None for everyone else.
+    area_enrolled: int | None = None
+    capacity: int | None = None
+
+    @property
+    def free_places(self) -> int | None:
+        """Places left; None when the course has no capacity limit."""
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.enrolled, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.capacity is not None and self.enrolled >= self.capacity
+
+
+def course_counts(courses: list[Course], user: User | None = None) -> dict[int, CourseCounts]:
+    """Enrolled, waitlisted and withdrawn learners of each course (all areas: capacity is
+    shared); for a coordinator also the enrolled learners of their area."""
+    ids = [course.id for course in courses]
+    if not ids:
+        return {}
+    status = Enrolment.status
+    columns = [
+        Enrolment.course_id,
+        sa.func.count(Enrolment.id).filter(status == EnrolmentStatus.ENROLLED),
+        sa.func.count(Enrolment.id).filter(status == EnrolmentStatus.WAITLISTED),
+        sa.func.count(Enrolment.id).filter(status == EnrolmentStatus.WITHDRAWN),
+    ]
+    coordinator = user is not None and user.role == Role.COORDINATOR
+    stmt = sa.select(*columns).where(Enrolment.course_id.in_(ids)).group_by(Enrolment.course_id)
+    if coordinator:
+        stmt = stmt.add_columns(
+            sa.func.count(Enrolment.id).filter(
+                status == EnrolmentStatus.ENROLLED, area_clause(user, Organisation.county_code)
+            )
+        ).join(Learner, Learner.id == Enrolment.learner_id).join(
+            Organisation, Organisation.id == Learner.organisation_id
+        )
+    found = {row[0]: row for row in db.session.execute(stmt)}
+    counts = {}
+    for course in courses:
+        row = found.get(course.id)
+        area = (row[4] if row else 0) if coordinator else None
+        counts[course.id] = CourseCounts(
+            enrolled=row[1] if row else 0,
+            waitlisted=row[2] if row else 0,
+            withdrawn=row[3] if row else 0,
+            area_enrolled=area,
+            capacity=course.capacity,
+        )
+    return counts
+
+
+def phases_and_tracks() -> list[Phase]:
+    """Every phase with its tracks, for the course filters."""
+    return list(
+        db.session.scalars(
+            sa.select(Phase).options(selectinload(Phase.tracks)).order_by(Phase.programme_id, Phase.number)
+        )
+    )
+
+
+def course_sessions(course_id: int) -> list[TrainingSession]:
+    return list(
+        db.session.scalars(
+            sa.select(TrainingSession)
+            .where(TrainingSession.course_id == course_id)
+            .options(joinedload(TrainingSession.instructor))
+            .order_by(TrainingSession.starts_at, TrainingSession.id)
+        )
+    )
+
+
+# enrolments ----------------------------------------------------------------------------------
+
+
+def enrolment_clause(user: User) -> sa.ColumnElement[bool]:
+    """SQL condition limiting enrolments to those ``user`` may see (the statement must join
+    :class:`Learner` and :class:`Organisation`)."""
+    if user.role == Role.INSTRUCTOR:
+        return Enrolment.course_id.in_(taught_course_ids(user.id))
+    if user.role == Role.TRAINEE:
+        return Learner.user_id == user.id
+    return area_clause(user, Organisation.county_code)
+
+
+def enrolment_list_stmt(
+    user: User,
+    *,
+    course_id: int | None = None,
+    learner_id: int | None = None,
+    status: EnrolmentStatus | str | None = None,
+) -> sa.Select:
+    """Enrolments ``user`` may see: waiting list in its order, then by county and name."""
+    stmt = (
+        sa.select(Enrolment)
+        .join(Learner, Learner.id == Enrolment.learner_id)
+        .join(Organisation, Organisation.id == Learner.organisation_id)
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(enrolment_clause(user))
+        .options(
+            joinedload(Enrolment.learner).joinedload(Learner.organisation),
+            joinedload(Enrolment.course).joinedload(Course.track).joinedload(Track.phase),
+        )
+    )
+    if course_id is not None:
+        stmt = stmt.where(Enrolment.course_id == course_id)
+    if learner_id is not None:
+        stmt = stmt.where(Enrolment.learner_id == learner_id)
+    if status:
+        stmt = stmt.where(Enrolment.status == EnrolmentStatus(status))
+    return stmt.order_by(
+        Course.code,
+        sa.case(
+            (Enrolment.status == EnrolmentStatus.ENROLLED, 0),
+            (Enrolment.status == EnrolmentStatus.WAITLISTED, 1),
+            else_=2,
+        ),
+        Enrolment.waitlist_position,
+        Organisation.county_code,
+        Learner.name,
+        Enrolment.id,
+    )
+
+
+def course_enrolments(user: User, course_id: int, status: EnrolmentStatus) -> sa.Select:
+    """One course's enrolments of one status that ``user`` may see (for a paged list)."""
+    return enrolment_list_stmt(user, course_id=course_id, status=status)
+
+
+def waiting_list(user: User, course_id: int) -> list[Enrolment]:
+    """The course's waiting list in order (a coordinator sees their area's part of it, with
+    each learner's place in the whole list)."""
+    return list(
+        db.session.scalars(
+            enrolment_list_stmt(user, course_id=course_id, status=EnrolmentStatus.WAITLISTED)
+        ).unique()
+    )
+
+
+def get_enrolment(user: User, enrolment_id: int) -> Enrolment | None:
+    """The enrolment, or None when it does not exist or ``user`` may not see it."""
+    return db.session.scalars(
+        enrolment_list_stmt(user).where(Enrolment.id == enrolment_id)
+    ).unique().one_or_none()
+
+
+def enrolments_of_learner(learner_id: int) -> list[Enrolment]:
+    """Every enrolment of one learner, with its course, track and phase, newest phase first.
+
+    Not limited by area: the caller has already decided that the reader may see the learner
+    (the learner's page, or the trainee themselves).
+    """
+    return list(
+        db.session.scalars(
+            sa.select(Enrolment)
+            .join(Course, Course.id == Enrolment.course_id)
+            .join(Track, Track.id == Course.track_id)
+            .join(Phase, Phase.id == Track.phase_id)
+            .where(Enrolment.learner_id == learner_id)
+            .options(joinedload(Enrolment.course).joinedload(Course.track).joinedload(Track.phase))
+            .order_by(
+                Phase.number.desc(),
+                sa.case((Enrolment.status == EnrolmentStatus.WITHDRAWN, 1), else_=0),
+                Track.position,
+                Course.code,
+            )
+        )
+    )
+
+
+def learner_of_user(user: User) -> Learner | None:
+    """The learner record behind a trainee account."""
+    return db.session.scalar(sa.select(Learner).where(Learner.user_id == user.id))
+
+
+def enrolments_of_user(user: User) -> list[Enrolment]:
+    """A trainee's own enrolments (none when the account has no learner record)."""
+    learner = learner_of_user(user)
+    return enrolments_of_learner(learner.id) if learner is not None else []
+
+
+# learners to enrol ---------------------------------------------------------------------------
+
+
+def _learners_in_area(user: User) -> sa.Select:
+    return (
+        sa.select(Learner)
+        .join(Organisation, Organisation.id == Learner.organisation_id)
+        .where(area_clause(user, Organisation.county_code))
+    )
+
+
+def learner_in_area(user: User, learner_id: int) -> Learner | None:
+    """The learner, or None when they do not exist or lie outside ``user``'s area."""
+    return db.session.scalar(_learners_in_area(user).where(Learner.id == learner_id))
+
+
+def learners_in_area(user: User, learner_ids: list[int]) -> list[Learner]:
+    """The learners among ``learner_ids`` that ``user`` may see, in the order given."""
+    if not learner_ids:
+        return []
+    found = {
+        learner.id: learner
+        for learner in db.session.scalars(_learners_in_area(user).where(Learner.id.in_(learner_ids)))
+    }
+    return [found[i] for i in dict.fromkeys(learner_ids) if i in found]
+
+
+@dataclass
+class LearnerSearch:
+    learners: list[Learner]
+    #: What the text was taken for: ``id_number``, ``phone`` or ``name``.
+    kind: str
+    #: More matched than are listed.
+    truncated: bool = False
+
+
+def search_learners(user: User, q: str | None, *, limit: int = SEARCH_LIMIT) -> LearnerSearch:
+    """Learners in ``user``'s area matching ``q``: a whole ID number or mobile number finds
+    its learner exactly (through the keyed hash); other text matches names or organisation
+    names (contains)."""
+    text = (q or "").strip()
+    if not text:
+        return LearnerSearch([], "name")
+    number = idcard.normalize(text)
+    if len(number) == 18 and number[:17].isdigit():
+        found = learner_by_id_number(number)
+        learners = [found] if found is not None and learner_in_area(user, found.id) else []
+        return LearnerSearch(learners, "id_number")
+    phone = normalize_phone(text)
+    if len(phone) == 11 and phone.isdigit():
+        learners = list(
+            db.session.scalars(
+                _learners_in_area(user)
+                .where(Learner.phone_hash == cipher().search_hash(phone))
+                .order_by(Learner.name, Learner.id)
+            )
+        )
+        return LearnerSearch(learners, "phone")
+    rows = list(
+        db.session.scalars(
+            _learners_in_area(user)
+            .where(sa.or_(Learner.name.contains(text, autoescape=True),
+                          Organisation.name.contains(text, autoescape=True)))
+            .order_by(Organisation.county_code, Organisation.name, Learner.name, Learner.id)
+            .limit(limit + 1)
+        )
+    )
+    return LearnerSearch(rows[:limit], "name", truncated=len(rows) > limit)
+
+
+@dataclass(frozen=True)
+class OrganisationChoice:
+    organisation: Organisation
+    learners: int
+
+
+def organisations_matching(user: User, q: str | None, *, limit: int = 20) -> list[OrganisationChoice]:
+    """Organisations in ``user``'s area whose name contains ``q`` and that have learners."""
+    text = (q or "").strip()
+    if not text:
+        return []
+    count = sa.func.count(Learner.id)
+    rows = db.session.execute(
+        sa.select(Organisation, count)
+        .join(Learner, Learner.organisation_id == Organisation.id)
+        .where(area_clause(user, Organisation.county_code),
+               Organisation.name.contains(text, autoescape=True))
+        .group_by(Organisation.id)
+        .order_by(Organisation.county_code, Organisation.name)
+        .limit(limit)
+    )
+    return [OrganisationChoice(org, n) for org, n in rows]
+
+
+def organisation_in_area(user: User, organisation_id: int) -> Organisation | None:
+    return db.session.scalar(
+        sa.select(Organisation).where(
+            Organisation.id == organisation_id, area_clause(user, Organisation.county_code)
+        )
+    )
+
+
+def learners_of_organisation(user: User, organisation_id: int) -> list[Learner]:
+    """Every learner of the organisation (in ``user``'s area), by name."""
+    return list(
+        db.session.scalars(
+            _learners_in_area(user)
+            .where(Learner.organisation_id == organisation_id)
+            .order_by(Learner.name, Learner.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class CountyChoice:
+    code: str
+    name: str
+    province: str
+    learners: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.province} {self.name}（{self.code}，{self.learners} 名学员）"
+
+
+def counties_with_learners(user: User) -> list[CountyChoice]:
+    """Counties of ``user``'s area that have learners, with how many."""
+    rows = db.session.execute(
+        sa.select(County.code, County.name, County.province, sa.func.count(Learner.id))
+        .join(Organisation, Organisation.county_code == County.code)
+        .join(Learner, Learner.organisation_id == Organisation.id)
+        .where(area_clause(user, County.code))
+        .group_by(County.code, County.name, County.province)
+        .order_by(County.code)
+    )
+    return [CountyChoice(*row) for row in rows]
+
+
+def learners_of_county(user: User, county_code: str) -> list[Learner]:
+    """Every learner of the county's organisations (in ``user``'s area), by organisation and name."""
+    return list(
+        db.session.scalars(
+            _learners_in_area(user)
+            .where(Organisation.county_code == county_code)
+            .order_by(Organisation.name, Learner.name, Learner.id)
+        )
+    )
+
+
+def enrolment_status_of(course_id: int, learner_ids: list[int]) -> dict[int, Enrolment]:
+    """The enrolment in the course of each of these learners that has one."""
+    if not learner_ids:
+        return {}
+    return {
+        e.learner_id: e
+        for e in db.session.scalars(
+            sa.select(Enrolment).where(
+                Enrolment.course_id == course_id, Enrolment.learner_id.in_(learner_ids)
+            )
+        )
+    }
+
+
+# export --------------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = [
+    "序号", "姓名", "性别", "身份证号码（脱敏）", "手机号码（脱敏）", "所在机构", "机构类型", "省份", "县区",
+    "县区代码", "职务", "报名状态", "候补顺位", "报名时间", "退课时间", "退课原因",
+]
+
+
+def enrolment_frame(user: User, course: Course) -> pd.DataFrame:
+    """The course's enrolments that ``user`` may see, one row each; ID and phone masked."""
+    rows = []
+    stmt = enrolment_list_stmt(user, course_id=course.id).options(
+        joinedload(Enrolment.learner).joinedload(Learner.organisation).joinedload(Organisation.county)
+    )
+    for number, enrolment in enumerate(db.session.scalars(stmt).unique(), start=1):
+        learner = enrolment.learner
+        org = learner.organisation
+        rows.append([
+            number,
+            learner.name,
+            learner.gender.label,
+            learner.id_number_masked,
+            learner.phone_masked or "",
+            org.name,
+            org.kind.label,
+            org.county.province,
+            org.county.name,
+            org.county_code,
+            learner.position or "",
+            enrolment.status.label,
+            enrolment.waitlist_position,
+            format_localtime(enrolment.enrolled_at),
+            format_localtime(enrolment.withdrawn_at),
+            enrolment.withdraw_reason or "",
+        ])
+    frame = pd.DataFrame(rows, columns=EXPORT_COLUMNS)
+    frame["候补顺位"] = frame["候补顺位"].astype("Int64")
+    return frame

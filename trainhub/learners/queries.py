@@ -1,0 +1,296 @@
+"""Reads on learners, always limited to the reader's area.
+
+A coordinator sees the learners whose organisation lies in their province or county
+(:func:`trainhub.auth.area_clause` on the organisation's county); the office sees every
+learner; a trainee reaches only their own record (:func:`learner_of_user`).
+
+Searching by a full ID number or a full mobile number goes through the keyed search hash
+(:meth:`trainhub.pii.PersonalDataCipher.search_hash`): the ciphertext is never compared.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, selectinload
+
+from trainhub.accounts.models import User
+from trainhub.auth import area_clause
+from trainhub.db import LabelledEnum
+from trainhub.extensions import db
+from trainhub.geo.models import County
+from trainhub.learners import idcard
+from trainhub.learners.models import Learner, Qualification
+from trainhub.learners.operations import TRAINEE_USERNAME_PREFIX
+from trainhub.learners.validation import normalize_phone
+from trainhub.orgs.models import Organisation
+from trainhub.pii import cipher
+
+_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_PHONE_SHAPE = re.compile(r"^1\d{10}$")
+_USERNAME_SHAPE = re.compile(rf"^{TRAINEE_USERNAME_PREFIX}\d{{6,}}$", re.IGNORECASE)
+
+
+class AccountStatus(LabelledEnum):
+    """Where a learner's trainee account stands; derived from the user row, not stored."""
+
+    NO_ACCOUNT = ("none", "无账号")
+    NOT_ACTIVATED = ("not_activated", "未激活")
+    TEMPORARY = ("temporary", "待设置密码")
+    ACTIVE = ("active", "已激活")
+    DISABLED = ("disabled", "已停用")
+
+
+def account_status(learner: Learner) -> AccountStatus:
+    user = learner.user
+    if user is None:
+        return AccountStatus.NO_ACCOUNT
+    if not user.is_enabled:
+        return AccountStatus.DISABLED
+    if user.password_hash is None:
+        return AccountStatus.NOT_ACTIVATED
+    if user.must_change_password:
+        return AccountStatus.TEMPORARY
+    return AccountStatus.ACTIVE
+
+
+def activated_clause() -> sa.ColumnElement[bool]:
+    """SQL twin of ``account_status(...) == ACTIVE`` on a query joined to the user.
+
+    Activated means the trainee has chosen their own password (through an activation
+    link, or by replacing a temporary one at first sign-in).
+    """
+    return sa.and_(
+        User.id.is_not(None),
+        User.password_hash.is_not(None),
+        User.must_change_password.is_(False),
+    )
+
+
+# search ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Search:
+    """What a search box held, recognised by its shape."""
+
+    kind: str  # "id_number", "phone", "username", "name"
+    value: str
+
+    @property
+    def is_personal(self) -> bool:
+        """A full ID or phone number: personal data that must stay out of URLs and logs."""
+        return self.kind in ("id_number", "phone")
+
+
+def parse_search(text: str | None) -> Search | None:
+    """Recognise a full ID number, a full mobile number, a trainee user name, or a name."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    number = idcard.normalize(text)
+    if _ID_SHAPE.fullmatch(number):
+        return Search("id_number", number)
+    phone = normalize_phone(text)
+    if _PHONE_SHAPE.fullmatch(phone):
+        return Search("phone", phone)
+    if _USERNAME_SHAPE.fullmatch(text):
+        return Search("username", text.lower())
+    return Search("name", re.sub(r"\s+", " ", text))
+
+
+def is_personal_search(text: str | None) -> bool:
+    search = parse_search(text)
+    return search is not None and search.is_personal
+
+
+def _search_clause(search: Search) -> sa.ColumnElement[bool]:
+    if search.kind == "id_number":
+        return Learner.id_number_hash == cipher().search_hash(search.value)
+    if search.kind == "phone":
+        return Learner.phone_hash == cipher().search_hash(search.value)
+    if search.kind == "username":
+        return sa.func.lower(User.username) == search.value
+    return Learner.name.contains(search.value, autoescape=True)
+
+
+# lists -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class LearnerFilters:
+    """The filters of the learner list, the export and the API listing (all optional)."""
+
+    organisation_id: int | None = None
+    county_code: str | None = None
+    province_code: str | None = None
+    qualification: Qualification | None = None
+    #: True: accounts the trainee has activated; False: not (yet) activated.
+    activated: bool | None = None
+    q: str | None = None
+
+
+def learner_list_stmt(user: User, filters: LearnerFilters | None = None) -> sa.Select:
+    """Learners in ``user``'s area matching ``filters``, by county, organisation and name."""
+    filters = filters or LearnerFilters()
+    stmt = (
+        sa.select(Learner)
+        .join(Learner.organisation)
+        .outerjoin(Learner.user)
+        .options(contains_eager(Learner.organisation), contains_eager(Learner.user))
+        .where(area_clause(user, Organisation.county_code))
+        .order_by(Organisation.county_code, Organisation.name, Learner.name, Learner.id)
+    )
+    if filters.organisation_id is not None:
+        stmt = stmt.where(Learner.organisation_id == filters.organisation_id)
+    if filters.county_code:
+        stmt = stmt.where(Organisation.county_code == filters.county_code)
+    if filters.province_code:
+        stmt = stmt.where(Organisation.county_code.startswith(filters.province_code, autoescape=True))
+    if filters.qualification is not None:
+        stmt = stmt.where(Learner.qualification == filters.qualification)
+    if filters.activated is True:
+        stmt = stmt.where(activated_clause())
+    elif filters.activated is False:
+        stmt = stmt.where(sa.not_(activated_clause()))
+    search = parse_search(filters.q)
+    if search is not None:
+        stmt = stmt.where(_search_clause(search))
+    return stmt
+
+
+def count_learners(stmt: sa.Select) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+
+
+def get_learner(user: User, learner_id: int) -> Learner | None:
+    """The learner, or None when they do not exist or lie outside ``user``'s area."""
+    return db.session.scalar(
+        sa.select(Learner)
+        .join(Learner.organisation)
+        .options(contains_eager(Learner.organisation), selectinload(Learner.user))
+        .where(Learner.id == learner_id, area_clause(user, Organisation.county_code))
+    )
+
+
+def learners_by_ids(user: User, ids: list[int]) -> list[Learner]:
+    """The learners among ``ids`` that lie in ``user``'s area (others are left out)."""
+    if not ids:
+        return []
+    return list(db.session.scalars(learner_list_stmt(user).where(Learner.id.in_(ids))).unique())
+
+
+def learner_of_user(user: User) -> Learner | None:
+    """The learner record of a trainee account (None for staff and unlinked accounts)."""
+    return db.session.scalar(sa.select(Learner).where(Learner.user_id == user.id))
+
+
+def not_activated(user: User, filters: LearnerFilters, ids: list[int] | None = None) -> list[Learner]:
+    """Learners in the area matching ``filters`` (and ``ids`` when given) whose trainee
+    account is not activated yet: those who need an activation link."""
+    stmt = learner_list_stmt(user, filters).where(sa.not_(activated_clause()))
+    if ids is not None:
+        stmt = stmt.where(Learner.id.in_(ids))
+    return list(db.session.scalars(stmt).unique())
+
+
+# choices for forms and filters -----------------------------------------------------------------
+
+
+def organisations_in_area(user: User, *, county_code: str | None = None,
+                          province_code: str | None = None) -> list[Organisation]:
+    stmt = (
+        sa.select(Organisation)
+        .where(area_clause(user, Organisation.county_code))
+        .order_by(Organisation.county_code, Organisation.name, Organisation.id)
+    )
+    if county_code:
+        stmt = stmt.where(Organisation.county_code == county_code)
+    if province_code:
+        stmt = stmt.where(Organisation.county_code.startswith(province_code, autoescape=True))
+    return list(db.session.scalars(stmt))
+
+
+def count_organisations_in_area(user: User) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Organisation)
+        .where(area_clause(user, Organisation.county_code))
+    )
+
+
+def organisation_in_area(user: User, org_id: int | None) -> Organisation | None:
+    if org_id is None:
+        return None
+    return db.session.scalar(
+        sa.select(Organisation).where(
+            Organisation.id == org_id, area_clause(user, Organisation.county_code)
+        )
+    )
+
+
+def counties_with_organisations(user: User, province_code: str | None = None) -> list[County]:
+    """Counties in ``user``'s area that have at least one organisation (the county filter)."""
+    stmt = (
+        sa.select(County)
+        .where(
+            area_clause(user, County.code),
+            sa.exists().where(Organisation.county_code == County.code),
+        )
+        .order_by(County.code)
+    )
+    if province_code:
+        stmt = stmt.where(County.province_code == province_code)
+    return list(db.session.scalars(stmt))
+
+
+# enrolments (built by the courses feature; optional until it lands) ---------------------------
+
+
+def enrolments_of(learner: Learner):
+    """The learner's enrolments through ``trainhub.courses.queries.enrolments_of_learner``,
+    or None while that query does not exist."""
+    try:
+        from trainhub.courses import queries as course_queries
+    except ImportError:
+        return None
+    query = getattr(course_queries, "enrolments_of_learner", None)
+    return query(learner.id) if query is not None else None
+
+
+# export ----------------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "姓名", "性别", "身份证号码（脱敏）", "手机号码（脱敏）", "所在机构", "县区代码", "县区", "省份",
+    "职务", "职业资格", "入职日期", "用户名", "账号状态",
+)
+
+
+def learners_frame(learners) -> pd.DataFrame:
+    """The export sheet of ``learners``: masked ID and phone numbers only."""
+    rows = []
+    for learner in learners:
+        org = learner.organisation
+        rows.append((
+            learner.name,
+            learner.gender.label,
+            learner.id_number_masked,
+            learner.phone_masked or "",
+            org.name,
+            org.county_code,
+            org.county.name,
+            org.county.province,
+            learner.position or "",
+            learner.qualification.label,
+            learner.joined_on.isoformat() if isinstance(learner.joined_on, date) else "",
+            learner.user.username if learner.user else "",
+            account_status(learner).label,
+        ))
+    return pd.DataFrame(rows, columns=list(EXPORT_COLUMNS))
+
+
+def export_frame(user: User, filters: LearnerFilters) -> pd.DataFrame:
+    return learners_frame(db.session.scalars(learner_list_stmt(user, filters)).unique())
