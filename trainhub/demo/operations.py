@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import chinese_calendar
 import pandas as pd
 import sqlalchemy as sa
 
@@ -68,12 +69,6 @@ SUPPORTER_COUNT = 12
 EAST_PROVINCE_CODES = ("11", "12", "31", "32", "33", "35", "37", "44")
 ZONE = ZoneInfo("Asia/Shanghai")
 
-#: Weekdays off in phase 1 (国务院办公厅关于 2023 年部分节假日安排的通知, 国办发明电〔2022〕16 号):
-#: 清明节 4-5, 劳动节 5-1..5-3, 端午节 6-22..6-23.
-HOLIDAYS_2023 = frozenset({
-    date(2023, 4, 5), date(2023, 5, 1), date(2023, 5, 2), date(2023, 5, 3),
-    date(2023, 6, 22), date(2023, 6, 23),
-})
 #: Weekdays (Monday = 0) each track meets on; phase 1 opened online on Wednesday 2023-02-15.
 TRACK_WEEKDAYS = ((1, 3), (2, 4))
 #: Class hours per session.
@@ -439,7 +434,8 @@ class _Builder:
         days = [self.phase.starts_on] if launch else []
         day = self.phase.starts_on + timedelta(days=1)
         while day <= self.phase.ends_on:
-            if day.weekday() in weekdays and day not in HOLIDAYS_2023:
+            # public holidays (e.g. 2023-05-01..03) come from the State Council's yearly notice
+            if day.weekday() in weekdays and chinese_calendar.is_workday(day):
                 days.append(day)
             day += timedelta(days=1)
         return days
