@@ -214,6 +214,11 @@ def run_job(job_id: str) -> None:
         execute_job(job_id)
 
 
+def job_app() -> Flask:
+    """The application a task runs in (also for periodic tasks of the features)."""
+    return _job_app()
+
+
 def _job_app() -> Flask:
     if has_app_context():  # immediate mode: the application that committed the job
         return current_app._get_current_object()
