@@ -89,6 +89,11 @@ def course_list_stmt(user: User, *, phase_id: int | None = None, track_id: int |
     return stmt
 
 
+def list_courses(user: User, **filters) -> list[Course]:
+    """The courses of :func:`course_list_stmt`, loaded."""
+    return list(db.session.scalars(course_list_stmt(user, **filters)).unique().all())
+
+
 def get_course(user: User, course_id: int) -> Course | None:
     """The course, or None when it does not exist or ``user`` may not see it."""
     return db.session.scalar(

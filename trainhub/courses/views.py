@@ -58,9 +58,7 @@ def course_list():
         phase_id = _int_or_none(form.phase.data)
         track_id = _int_or_none(form.track.data)
         q = form.q.data
-    courses = db.session.scalars(
-        queries.course_list_stmt(current_user, phase_id=phase_id, track_id=track_id, q=q)
-    ).unique().all()
+    courses = queries.list_courses(current_user, phase_id=phase_id, track_id=track_id, q=q)
     groups: list[tuple] = []
     for course in courses:
         if not groups or groups[-1][0] is not course.track:
