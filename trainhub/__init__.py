@@ -72,6 +72,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from trainhub.api import BoundedIntConverter
+
+    # before any rule is made: ids beyond a BIGINT are simply not found
+    app.url_map.converters["int"] = BoundedIntConverter
     from trainhub.accounts.views import bp as accounts_bp
     from trainhub.courses.views import bp as courses_bp
     from trainhub.dashboard.views import bp as dashboard_bp

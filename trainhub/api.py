@@ -13,6 +13,7 @@ from flask_smorest import Api
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.routing import IntegerConverter
 
 API_PREFIX = "/api/v1"
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -95,13 +96,41 @@ class ProblemApi(Api):
         pass
 
 
+#: Largest value an integer column holds (BIGINT); larger numbers are refused on input.
+MAX_INTEGER = 2**63 - 1
+#: Pages beyond this are refused (the offset would be absurd).
+MAX_PAGE = 1_000_000
+
+
+class Int(fields.Integer):
+    """An integer the database can hold: larger values are a 422 naming the field, not a 500."""
+
+    default_error_messages = {
+        "invalid": "应为整数。",
+        "out_of_range": "数值超出允许范围。",
+    }
+
+    def _validated(self, value):
+        number = super()._validated(value)
+        if number is not None and not -MAX_INTEGER - 1 <= number <= MAX_INTEGER:
+            raise self.make_error("out_of_range")
+        return number
+
+
+class BoundedIntConverter(IntegerConverter):
+    """The ``int`` URL converter, limited to what an integer column holds (else 404)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_INTEGER, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 class PageArgs(Schema):
-    page = fields.Integer(
+    page = Int(
         load_default=1,
-        validate=validate.Range(min=1, error="页码必须是不小于 1 的整数。"),
+        validate=validate.Range(min=1, max=MAX_PAGE, error=f"页码必须是 1 到 {MAX_PAGE} 之间的整数。"),
         error_messages={"invalid": "页码必须是整数。"},
     )
-    per_page = fields.Integer(
+    per_page = Int(
         load_default=None,
         validate=validate.Range(min=1, max=500, error="每页条数必须在 1 到 500 之间。"),
         error_messages={"invalid": "每页条数必须是整数。"},
@@ -113,9 +142,9 @@ def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
     return Schema.from_dict(
         {
             "items": fields.List(fields.Nested(item_schema), required=True),
-            "total": fields.Integer(required=True),
-            "page": fields.Integer(required=True),
-            "per_page": fields.Integer(required=True),
+            "total": Int(required=True),
+            "page": Int(required=True),
+            "per_page": Int(required=True),
         },
         name=name,
     )

@@ -12,6 +12,7 @@ import secrets
 
 from flask import current_app, render_template, request
 from markupsafe import escape
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from trainhub.api import is_api_request, problem, problem_from_http_exception
@@ -134,6 +135,23 @@ def handle_unexpected(error: Exception):
     return handle_server_error(error)
 
 
+def handle_out_of_range(error: Exception):
+    """A value the database cannot hold (a huge number, an over-long text typed into a URL
+    or a form): bad input, 400.
+
+    Inputs are bounded where they are parsed (``trainhub.api.Int``, the ``int`` URL
+    converter); this is the net for any field that is not.
+    """
+    _rollback()
+    log.info("out-of-range value on %s %s: %s", request.method, request.path, type(error).__name__)
+    if is_api_request():
+        return problem(400, "请求中的数据超出允许范围（数值过大或文字过长）。")
+    return render_template(
+        "errors/error.html", status=400, title="数据超出范围",
+        message="请求中的数据超出允许范围（数值过大或文字过长），请检查后重试。", reference=None,
+    ), 400
+
+
 def refuse_oversized_body():
     """Answer 413 from the declared length, before anything reads the body.
 
@@ -150,4 +168,6 @@ def register_error_handlers(app) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(InternalServerError, handle_server_error)
     app.register_error_handler(Exception, handle_unexpected)
+    app.register_error_handler(OverflowError, handle_out_of_range)
+    app.register_error_handler(DataError, handle_out_of_range)
     app.before_request(refuse_oversized_body)

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields
 
 from trainhub.accounts import operations, queries
 from trainhub.accounts.models import Role, TokenStatus
-from trainhub.api import PageArgs, api_user, page_schema, paginate, problem
+from trainhub.api import Int, PageArgs, api_user, page_schema, paginate, problem
 from trainhub.auth import signed_in
 from trainhub.extensions import db
 
@@ -26,7 +26,7 @@ class MeSchema(Schema):
     class Meta:
         ordered = True
 
-    id = fields.Integer(required=True, metadata={"description": "用户编号"})
+    id = Int(required=True, metadata={"description": "用户编号"})
     username = fields.String(required=True, metadata={"description": "用户名"})
     display_name = fields.String(required=True, metadata={"description": "姓名"})
     role = fields.Enum(Role, by_value=True, required=True,
@@ -43,7 +43,7 @@ class ApiTokenSchema(Schema):
     class Meta:
         ordered = True
 
-    id = fields.Integer(required=True)
+    id = Int(required=True)
     name = fields.String(required=True, metadata={"description": "令牌名称"})
     prefix = fields.String(required=True, metadata={"description": "令牌的前几位，用于辨认"})
     created_at = fields.AwareDateTime(required=True)

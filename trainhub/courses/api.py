@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from trainhub.accounts.models import Role
-from trainhub.api import PageArgs, api_user, page_schema, paginate, problem
+from trainhub.api import Int, PageArgs, api_user, page_schema, paginate, problem
 from trainhub.auth import roles_required
 from trainhub.courses import operations, queries
 from trainhub.courses.models import Course, CourseMode, EnrolmentStatus, SessionStatus
@@ -35,7 +35,7 @@ class CourseSessionSchema(Schema):
     class Meta:
         ordered = True
 
-    id = fields.Integer(required=True)
+    id = Int(required=True)
     title = fields.String(allow_none=True, required=True, metadata={"description": "本次课内容"})
     starts_at = fields.AwareDateTime(required=True)
     ends_at = fields.AwareDateTime(required=True)
@@ -49,20 +49,20 @@ class CourseOverviewSchema(Schema):
     class Meta:
         ordered = True
 
-    id = fields.Integer(required=True)
+    id = Int(required=True)
     code = fields.String(required=True, metadata={"description": "课程编号，例如 P1-ORG-01"})
     title = fields.String(required=True, metadata={"description": "课程名称"})
-    phase_id = fields.Integer(required=True)
+    phase_id = Int(required=True)
     phase = fields.String(required=True, metadata={"description": "阶段名称"})
-    track_id = fields.Integer(required=True)
+    track_id = Int(required=True)
     track = fields.String(required=True, metadata={"description": "课程模块名称"})
     class_hours = fields.Float(required=True, metadata={"description": "学时"})
     mode = fields.Enum(CourseMode, by_value=True, required=True, metadata={"description": MODE_HELP})
     mode_label = fields.String(required=True, metadata={"description": "授课形式的中文名称"})
-    capacity = fields.Integer(allow_none=True, required=True, metadata={"description": "容量；null 表示不限人数"})
-    enrolled = fields.Integer(required=True, metadata={"description": "已报名人数（全部区域）"})
-    waitlisted = fields.Integer(required=True, metadata={"description": "候补人数（全部区域）"})
-    free_places = fields.Integer(allow_none=True, required=True,
+    capacity = Int(allow_none=True, required=True, metadata={"description": "容量；null 表示不限人数"})
+    enrolled = Int(required=True, metadata={"description": "已报名人数（全部区域）"})
+    waitlisted = Int(required=True, metadata={"description": "候补人数（全部区域）"})
+    free_places = Int(allow_none=True, required=True,
                                  metadata={"description": "剩余名额；null 表示不限人数"})
     instructors = fields.List(fields.String(), required=True, metadata={"description": "讲师姓名"})
 
@@ -78,9 +78,9 @@ CoursePageSchema = page_schema(CourseOverviewSchema, "CoursePage")
 
 
 class CourseArgs(PageArgs):
-    phase_id = fields.Integer(metadata={"description": "阶段编号"},
+    phase_id = Int(metadata={"description": "阶段编号"},
                               error_messages={"invalid": "阶段编号应为整数。"})
-    track_id = fields.Integer(metadata={"description": "课程模块编号"},
+    track_id = Int(metadata={"description": "课程模块编号"},
                               error_messages={"invalid": "课程模块编号应为整数。"})
     q = fields.String(validate=validate.Length(max=50, error="最多 {max} 个字符。"),
                       metadata={"description": "课程名称或编号的一部分"})
@@ -90,17 +90,17 @@ class EnrolmentSchema(Schema):
     class Meta:
         ordered = True
 
-    id = fields.Integer(required=True)
-    course_id = fields.Integer(required=True)
+    id = Int(required=True)
+    course_id = Int(required=True)
     course_code = fields.String(attribute="course.code", required=True)
     course_title = fields.String(attribute="course.title", required=True)
-    learner_id = fields.Integer(required=True)
+    learner_id = Int(required=True)
     learner_name = fields.String(attribute="learner.name", required=True, metadata={"description": "学员姓名"})
     id_number_masked = fields.String(attribute="learner.id_number_masked", required=True,
                                      metadata={"description": "身份证号码（脱敏）"})
     phone_masked = fields.String(attribute="learner.phone_masked", allow_none=True, required=True,
                                  metadata={"description": "手机号码（脱敏）"})
-    organisation_id = fields.Integer(attribute="learner.organisation_id", required=True)
+    organisation_id = Int(attribute="learner.organisation_id", required=True)
     organisation = fields.String(attribute="learner.organisation.name", required=True,
                                  metadata={"description": "所在机构"})
     county_code = fields.String(attribute="learner.organisation.county_code", required=True,
@@ -108,7 +108,7 @@ class EnrolmentSchema(Schema):
     status = fields.Enum(EnrolmentStatus, by_value=True, required=True, metadata={"description": STATUS_HELP})
     status_label = fields.Function(lambda e: e.status.label, required=True,
                                    metadata={"description": "报名状态的中文名称"})
-    waitlist_position = fields.Integer(allow_none=True, required=True,
+    waitlist_position = Int(allow_none=True, required=True,
                                        metadata={"description": "候补顺位（1 为最先补入）；非候补为 null"})
     enrolled_at = fields.AwareDateTime(required=True, metadata={"description": "报名时间"})
     withdrawn_at = fields.AwareDateTime(allow_none=True, required=True, metadata={"description": "退课时间"})
@@ -119,9 +119,9 @@ EnrolmentPageSchema = page_schema(EnrolmentSchema, "EnrolmentPage")
 
 
 class EnrolmentArgs(PageArgs):
-    course_id = fields.Integer(metadata={"description": "只列出此课程的报名"},
+    course_id = Int(metadata={"description": "只列出此课程的报名"},
                                error_messages={"invalid": "课程编号应为整数。"})
-    learner_id = fields.Integer(metadata={"description": "只列出此学员的报名"},
+    learner_id = Int(metadata={"description": "只列出此学员的报名"},
                                 error_messages={"invalid": "学员编号应为整数。"})
     status = fields.String(validate=validate.OneOf(STATUS_VALUES, error="报名状态应为以下之一："
                                                    + "、".join(STATUS_VALUES) + "。"),
@@ -137,9 +137,9 @@ class _InputBase(Schema):
 
 
 class EnrolmentCreateSchema(_InputBase):
-    learner_id = fields.Integer(required=True, strict=True, error_messages=ID_ERRORS,
+    learner_id = Int(required=True, strict=True, error_messages=ID_ERRORS,
                                 metadata={"description": "学员编号（须在调用者的负责区域内）"})
-    course_id = fields.Integer(required=True, strict=True, error_messages=ID_ERRORS,
+    course_id = Int(required=True, strict=True, error_messages=ID_ERRORS,
                                metadata={"description": "课程编号"})
     waitlist = fields.Boolean(load_default=True,
                               error_messages={"invalid": "应为 true 或 false。", "null": "应为 true 或 false。"},

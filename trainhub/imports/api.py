@@ -18,7 +18,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
 from trainhub.accounts.models import Role
-from trainhub.api import api_user, problem
+from trainhub.api import Int, api_user, problem
 from trainhub.auth import roles_required
 from trainhub.extensions import db
 from trainhub.imports import operations, storage
@@ -67,19 +67,19 @@ class CountsSchema(Schema):
     class Meta:
         ordered = True
 
-    rows = fields.Integer(required=True, metadata={"description": "学员数据行数"})
-    new = fields.Integer(required=True, metadata={"description": "新增学员"})
-    updated = fields.Integer(required=True, metadata={"description": "信息有变化、将更新（已更新）的学员"})
-    unchanged = fields.Integer(required=True, metadata={"description": "已登记且无变化的学员"})
-    rejected = fields.Integer(required=True, metadata={"description": "有问题的行"})
-    organisations = fields.Integer(required=True, metadata={"description": "将新建（已新建）的机构"})
+    rows = Int(required=True, metadata={"description": "学员数据行数"})
+    new = Int(required=True, metadata={"description": "新增学员"})
+    updated = Int(required=True, metadata={"description": "信息有变化、将更新（已更新）的学员"})
+    unchanged = Int(required=True, metadata={"description": "已登记且无变化的学员"})
+    rejected = Int(required=True, metadata={"description": "有问题的行"})
+    organisations = Int(required=True, metadata={"description": "将新建（已新建）的机构"})
 
 
 class RowProblemSchema(Schema):
     class Meta:
         ordered = True
 
-    row = fields.Integer(required=True, metadata={"description": "行号（表头为第 1 行）"})
+    row = Int(required=True, metadata={"description": "行号（表头为第 1 行）"})
     column = fields.String(required=True, metadata={"description": "文件中该列的表头"})
     field = fields.String(required=True, metadata={
         "description": "字段：name、id_number、phone、gender、birth_date、organisation、county、"
@@ -88,7 +88,7 @@ class RowProblemSchema(Schema):
 
 
 class UpdateSchema(Schema):
-    row = fields.Integer(required=True)
+    row = Int(required=True)
     name = fields.String(required=True)
     fields_ = fields.List(fields.String(), data_key="fields", attribute="fields", required=True,
                           metadata={"description": "将修改的字段：name、phone、organisation、position、"
@@ -100,22 +100,22 @@ class NewOrganisationSchema(Schema):
     kind = fields.String(required=True, metadata={"description": "agency、station 或 supporter"})
     county_code = fields.String(required=True)
     county_name = fields.String(required=True)
-    rows = fields.List(fields.Integer(), required=True, metadata={"description": "提到该机构的行"})
+    rows = fields.List(Int(), required=True, metadata={"description": "提到该机构的行"})
 
 
 class CourseSchema(Schema):
     code = fields.String(required=True)
     title = fields.String(required=True)
-    capacity = fields.Integer(allow_none=True, required=True, metadata={"description": "null 表示不限人数"})
-    enrolled = fields.Integer(required=True, metadata={"description": "导入前已报名人数"})
-    waitlisted = fields.Integer(required=True, metadata={"description": "导入前候补人数"})
-    already_in_course = fields.Integer(required=True, metadata={"description": "文件中已报名该课程的学员"})
+    capacity = Int(allow_none=True, required=True, metadata={"description": "null 表示不限人数"})
+    enrolled = Int(required=True, metadata={"description": "导入前已报名人数"})
+    waitlisted = Int(required=True, metadata={"description": "导入前候补人数"})
+    already_in_course = Int(required=True, metadata={"description": "文件中已报名该课程的学员"})
 
 
 class EnrolmentOutcomeSchema(Schema):
-    enrolled = fields.Integer(required=True, metadata={"description": "新报名"})
-    waitlisted = fields.Integer(required=True, metadata={"description": "进入候补名单"})
-    already = fields.Integer(required=True, metadata={"description": "此前已报名或候补"})
+    enrolled = Int(required=True, metadata={"description": "新报名"})
+    waitlisted = Int(required=True, metadata={"description": "进入候补名单"})
+    already = Int(required=True, metadata={"description": "此前已报名或候补"})
 
 
 class ImportSummarySchema(Schema):

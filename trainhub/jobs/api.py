@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from trainhub.api import PageArgs, api_user, page_schema, paginate, problem
+from trainhub.api import Int, PageArgs, api_user, page_schema, paginate, problem
 from trainhub.auth import signed_in
 from trainhub.extensions import db
 from trainhub.jobs import queries
@@ -25,8 +25,8 @@ class JobSchema(Schema):
                          metadata={"description": "queued 排队中 / running 进行中 / "
                                                   "succeeded 已完成 / failed 失败"})
     status_label = fields.Function(lambda job: job.status.label, metadata={"description": "状态（中文）"})
-    progress_done = fields.Integer(metadata={"description": "已完成步数"})
-    progress_total = fields.Integer(allow_none=True, metadata={"description": "总步数；未知时为 null"})
+    progress_done = Int(metadata={"description": "已完成步数"})
+    progress_total = Int(allow_none=True, metadata={"description": "总步数；未知时为 null"})
     percent = fields.Function(queries.percent, allow_none=True,
                               metadata={"description": "进度百分比（整数）；总步数未知时为 null"})
     result = fields.Raw(allow_none=True, metadata={"description": "任务结果（成功后）"})

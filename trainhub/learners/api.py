@@ -14,7 +14,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy.exc import IntegrityError
 
 from trainhub.accounts.models import Role
-from trainhub.api import PageArgs, api_user, page_schema, paginate, problem
+from trainhub.api import Int, PageArgs, api_user, page_schema, paginate, problem
 from trainhub.auth import roles_required
 from trainhub.extensions import db
 from trainhub.geo.queries import resolve_province
@@ -52,7 +52,7 @@ class LearnerSchema(Schema):
     class Meta:
         ordered = True
 
-    id = fields.Integer(required=True)
+    id = Int(required=True)
     name = fields.String(required=True, metadata={"description": "姓名"})
     gender = fields.Enum(Gender, by_value=True, required=True, metadata={"description": "male / female"})
     gender_label = fields.Function(lambda learner: learner.gender.label, required=True,
@@ -61,7 +61,7 @@ class LearnerSchema(Schema):
                                      metadata={"description": "脱敏的身份证号码，例如 6201**********123X"})
     phone_masked = fields.String(required=True, allow_none=True,
                                  metadata={"description": "脱敏的手机号码，例如 138****5678；未登记为 null"})
-    organisation_id = fields.Integer(required=True)
+    organisation_id = Int(required=True)
     organisation_name = fields.String(attribute="organisation.name", required=True)
     county_code = fields.String(attribute="organisation.county_code", required=True,
                                 metadata={"description": "机构所在县的 6 位代码"})
@@ -91,7 +91,7 @@ class PersonalDataSchema(Schema):
     class Meta:
         ordered = True
 
-    id = fields.Integer(required=True)
+    id = Int(required=True)
     name = fields.String(required=True)
     id_number = fields.String(required=True, metadata={"description": "完整的身份证号码"})
     phone = fields.String(required=True, allow_none=True, metadata={"description": "完整的手机号码"})
@@ -125,7 +125,7 @@ def _filter_fields() -> dict:
                            error_messages=TEXT_ERRORS,
                            metadata={"description": "姓名（包含）或学员用户名；完整的身份证号码或手机号码只能用 "
                                                     "POST /api/v1/learners/search 查找"}),
-        "organisation": fields.Integer(error_messages=INT_ERRORS, metadata={"description": "机构 id"}),
+        "organisation": Int(error_messages=INT_ERRORS, metadata={"description": "机构 id"}),
         "county": fields.String(validate=validate.Regexp(r"^\d{6}$", error="县级代码应为 6 位数字。"),
                                 error_messages=TEXT_ERRORS, metadata={"description": "机构所在县的 6 位代码"}),
         "province": fields.String(validate=validate.Length(max=32, error="最多 {max} 个字符。"),
@@ -161,10 +161,10 @@ LearnerSearchSchema = _SearchBase.from_dict(
      "q": fields.String(validate=validate.Length(max=50, error="最多 {max} 个字符。"),
                         error_messages=TEXT_ERRORS,
                         metadata={"description": "完整的身份证号码、完整的手机号码、学员用户名，或姓名（包含）"}),
-     "page": fields.Integer(load_default=1, strict=True,
+     "page": Int(load_default=1, strict=True,
                             validate=validate.Range(min=1, error="页码必须是不小于 1 的整数。"),
                             error_messages=INT_ERRORS),
-     "per_page": fields.Integer(load_default=None, strict=True,
+     "per_page": Int(load_default=None, strict=True,
                                 validate=validate.Range(min=1, max=500, error="每页条数必须在 1 到 500 之间。"),
                                 error_messages=INT_ERRORS)},
     name="LearnerSearch",
@@ -187,7 +187,7 @@ def _input_fields(*, creating: bool) -> dict:
         "gender": _text(GENDER_HELP),
         "birth_date": _text("出生日期 YYYY-MM-DD；选填，填写时须与身份证号码一致"),
         "phone": _text("11 位中国大陆手机号码", allow_none=False),
-        "organisation_id": fields.Integer(strict=True, error_messages=INT_ERRORS,
+        "organisation_id": Int(strict=True, error_messages=INT_ERRORS,
                                           metadata={"description": "所在机构的 id（须在调用者的负责区域内）"}),
         "position": _text("职务/岗位（最多 50 字）；null 表示清空"),
         "qualification": _text(QUALIFICATION_HELP),

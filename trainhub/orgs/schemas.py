@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from trainhub.api import PageArgs, page_schema
+from trainhub.api import Int, PageArgs, page_schema
 from trainhub.orgs.models import OrgKind, PairingStatus
 from trainhub.orgs.operations import PAIRING_NOTE_LIMIT
 from trainhub.pii import mask_phone
@@ -25,7 +25,7 @@ class OrganisationSchema(Schema):
     class Meta:
         ordered = True
 
-    id = fields.Integer(required=True)
+    id = Int(required=True)
     name = fields.String(required=True, metadata={"description": "机构名称"})
     kind = fields.Enum(OrgKind, by_value=True, required=True, metadata={"description": KIND_HELP})
     kind_label = fields.Function(lambda org: org.kind.label, required=True,
@@ -135,7 +135,7 @@ class PairingPartySchema(Schema):
     class Meta:
         ordered = True
 
-    id = fields.Integer(required=True)
+    id = Int(required=True)
     name = fields.String(required=True)
     kind = fields.Enum(OrgKind, by_value=True, required=True, metadata={"description": KIND_HELP})
     kind_label = fields.Function(lambda org: org.kind.label, required=True)
@@ -148,7 +148,7 @@ class PairingSchema(Schema):
     class Meta:
         ordered = True
 
-    id = fields.Integer(required=True)
+    id = Int(required=True)
     supporter = fields.Nested(PairingPartySchema, required=True, metadata={"description": "支援方机构"})
     recipient = fields.Nested(PairingPartySchema, required=True,
                               metadata={"description": "受援方机构（重点帮扶县内的社工机构或社工站）"})
@@ -169,9 +169,9 @@ PairingPageSchema = page_schema(PairingSchema, "PairingPage")
 
 
 class PairingArgs(PageArgs):
-    supporter = fields.Integer(error_messages=INTEGER_ERRORS,
+    supporter = Int(error_messages=INTEGER_ERRORS,
                                metadata={"description": "支援方机构编号"})
-    recipient = fields.Integer(error_messages=INTEGER_ERRORS,
+    recipient = Int(error_messages=INTEGER_ERRORS,
                                metadata={"description": "受援方机构编号"})
     county = fields.String(validate=validate.Regexp(r"^\d{6}$", error="县级代码应为 6 位数字。"),
                            metadata={"description": "受援方所在县的 6 位代码"})
@@ -193,9 +193,9 @@ def _note_field() -> fields.String:
 
 PairingCreateSchema = _InputBase.from_dict(
     {
-        "supporter_id": fields.Integer(required=True, strict=True, error_messages=INTEGER_ERRORS,
+        "supporter_id": Int(required=True, strict=True, error_messages=INTEGER_ERRORS,
                                        metadata={"description": "支援方机构编号（类型须为 supporter）"}),
-        "recipient_id": fields.Integer(required=True, strict=True, error_messages=INTEGER_ERRORS,
+        "recipient_id": Int(required=True, strict=True, error_messages=INTEGER_ERRORS,
                                        metadata={"description": "受援方机构编号（重点帮扶县内的 agency 或 station）"}),
         "started_on": fields.Date(required=True, error_messages=DATE_ERRORS,
                                   metadata={"description": "开始日期（不早于 2021-01-01，不晚于今天后 180 天）"}),
@@ -229,20 +229,20 @@ class OrganisationsByKindSchema(Schema):
     class Meta:
         ordered = True
 
-    agency = fields.Integer(required=True, metadata={"description": "社工机构"})
-    station = fields.Integer(required=True, metadata={"description": "乡镇（街道）社工站"})
-    supporter = fields.Integer(required=True, metadata={"description": "支援方机构"})
+    agency = Int(required=True, metadata={"description": "社工机构"})
+    station = Int(required=True, metadata={"description": "乡镇（街道）社工站"})
+    supporter = Int(required=True, metadata={"description": "支援方机构"})
 
 
 class CoverageTotalsSchema(Schema):
     class Meta:
         ordered = True
 
-    flagged = fields.Integer(required=True, metadata={"description": "已标记的重点帮扶县"})
-    with_organisations = fields.Integer(required=True, metadata={"description": "其中已有机构的县"})
-    with_pairings = fields.Integer(required=True, metadata={"description": "其中已有进行中结对的县"})
-    with_learners = fields.Integer(required=True, metadata={"description": "其中已有学员的县"})
-    complete = fields.Integer(required=True, metadata={"description": "三项齐全的县"})
+    flagged = Int(required=True, metadata={"description": "已标记的重点帮扶县"})
+    with_organisations = Int(required=True, metadata={"description": "其中已有机构的县"})
+    with_pairings = Int(required=True, metadata={"description": "其中已有进行中结对的县"})
+    with_learners = Int(required=True, metadata={"description": "其中已有学员的县"})
+    complete = Int(required=True, metadata={"description": "三项齐全的县"})
 
 
 class CountyCoverageSchema(Schema):
@@ -253,9 +253,9 @@ class CountyCoverageSchema(Schema):
     name = fields.String(required=True)
     prefecture = fields.String(required=True)
     organisations = fields.Nested(OrganisationsByKindSchema, required=True)
-    organisations_total = fields.Integer(required=True)
-    pairings = fields.Integer(required=True, metadata={"description": "受援方在本县、今天进行中的结对"})
-    learners = fields.Integer(required=True)
+    organisations_total = Int(required=True)
+    pairings = Int(required=True, metadata={"description": "受援方在本县、今天进行中的结对"})
+    learners = Int(required=True)
     gaps = fields.List(fields.String(), required=True,
                        metadata={"description": "尚缺的项目：无机构、无结对、无学员"})
 
@@ -276,8 +276,8 @@ class CoverageSchema(Schema):
 
     summary = fields.String(required=True, metadata={"description": "中文摘要：N 个已标记重点帮扶县中……（应为 160 个）"})
     totals = fields.Nested(CoverageTotalsSchema, required=True)
-    national_flagged = fields.Integer(required=True, metadata={"description": "全国已标记的重点帮扶县"})
-    expected = fields.Integer(required=True, metadata={"description": "通知列明的重点帮扶县数（160）"})
+    national_flagged = Int(required=True, metadata={"description": "全国已标记的重点帮扶县"})
+    expected = Int(required=True, metadata={"description": "通知列明的重点帮扶县数（160）"})
     whole_programme = fields.Boolean(required=True,
                                      metadata={"description": "true：数字覆盖整个项目（项目办且未按省份筛选）"})
     gaps_only = fields.Boolean(required=True)
