@@ -87,7 +87,7 @@ def test_province_coordinator_sees_only_their_area(client, login, world, page_te
         "机构类型 类型 数量 社工机构 1 乡镇（街道）社工站 2 支援方机构 0 合计 3"
     )
     coverage = page_text(page, "coverage")
-    assert coverage == "重点帮扶县覆盖 本区域已标记重点帮扶县 2 个，其中 1 个已有机构，1 个已有学员。"
+    assert coverage == "重点帮扶县覆盖 本区域已标记重点帮扶县 2 个，其中 1 个已有机构，1 个已有学员。 查看各县机构、结对与学员 →"
     assert "应为 160" not in page
     upcoming = page_text(page, "next-sessions")
     assert "X第三讲" in upcoming
