@@ -69,6 +69,9 @@ def register_extensions(app: Flask) -> None:
     from trainhub.jobs.queue import init_jobs
 
     init_jobs(app)
+    from trainhub.security import init_security
+
+    init_security(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -99,6 +99,27 @@ def test_temporary_password_for_a_disabled_account_is_refused(app, client, world
     assert account(world.li.username).password_hash is None
 
 
+def test_only_the_office_resets_an_account_the_trainee_already_uses(app, client, world, login,
+                                                                    account):
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == world.li.username))
+        user.set_password(NEW_PASSWORD)
+        user.must_change_password = False
+        db.session.commit()
+    before = account(world.li.username).password_hash
+    login(Role.COORDINATOR, scope_code="52")
+    response = client.post(f"/learners/{world.li.id}/temporary-password", follow_redirects=True)
+    assert "如需重置密码，请联系项目办" in page(response)
+    assert account(world.li.username).password_hash == before
+    sign_out(client)
+
+    login(Role.OFFICE)
+    response = client.post(f"/learners/{world.li.id}/temporary-password")
+    assert response.status_code == 200
+    assert account(world.li.username).password_hash != before
+    assert account(world.li.username).must_change_password
+
+
 # activation links ------------------------------------------------------------------------------
 
 

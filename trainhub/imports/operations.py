@@ -219,11 +219,19 @@ def check_size(size: int) -> None:
         )
 
 
+def looks_like_header(texts: list[str]) -> bool:
+    """A row naming at least two of the roster's columns (not a title row above it)."""
+    return len({_ALIASES[key] for key in map(header_key, texts) if key in _ALIASES}) >= 2
+
+
 def read_roster(filename: str, data: bytes) -> Table:
-    """Read an uploaded roster into text cells, within the size and row limits."""
+    """Read an uploaded roster into text cells, within the size and row limits.
+
+    The header may come below a title row; of a workbook, the sheet holding the roster is
+    read (see :func:`~trainhub.spreadsheets.read_table`)."""
     check_size(len(data))
     try:
-        return read_table(filename, data, max_rows=max_rows())
+        return read_table(filename, data, max_rows=max_rows(), is_header=looks_like_header)
     except SpreadsheetError as exc:
         raise ImportRefused(exc.message) from None
 
@@ -258,6 +266,8 @@ class NewOrganisation:
     county: County
     #: Rows (spreadsheet numbers) naming it.
     rows: list[int] = field(default_factory=list)
+    #: The row whose 机构类型 cell set ``kind`` (None: inferred from the name).
+    kind_row: int | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -464,7 +474,8 @@ class CountyIndex:
             return "县级代码应为 6 位数字。"
         candidates = self.by_name.get(value) or self._by_full_name(value) or self._by_short_name(value)
         if not candidates:
-            return f"未找到县（区）“{text}”：请填写行政区划代码表中的县（区）名称或 6 位县级代码。"
+            shown = text if len(text) <= 30 else text[:30] + "…"
+            return f"未找到县（区）“{shown}”：请填写行政区划代码表中的县（区）名称或 6 位县级代码。"
         narrowed = [county for county in candidates if self._agrees(county, province, prefecture)]
         if len(narrowed) == 1:
             return narrowed[0]
@@ -645,12 +656,22 @@ class _Planner:
         key = (row.county.code, org_key(name))
         existing = organisations.get(key)
         if existing is not None:
+            if kind is not None and kind != existing.kind:
+                self.problem(row, "org_kind",
+                             f"已登记的机构“{existing.name}”是{existing.kind.label}，与所填的机构类型不一致："
+                             "导入不会修改已登记机构的类型，请改正或留空。")
             row.organisation = existing
             return
         new = self.new_orgs.get(key)
         if new is None:
-            new = NewOrganisation(name=name, kind=kind or infer_org_kind(name), county=row.county)
+            new = NewOrganisation(name=name, kind=kind or infer_org_kind(name), county=row.county,
+                                  kind_row=row.row if kind else None)
             self.new_orgs[key] = new
+        elif kind is not None and new.kind_row is None:
+            new.kind, new.kind_row = kind, row.row
+        elif kind is not None and kind != new.kind:
+            self.problem(row, "org_kind",
+                         f"与第 {new.kind_row} 行为同一机构填写的机构类型（{new.kind.label}）不一致。")
         new.rows.append(row.row)
         row.new_organisation = new
 

@@ -207,13 +207,18 @@ def give_temporary_password(learner: Learner, *, actor: User | None = None) -> s
     """A new temporary password for the learner's trainee account (returned once).
 
     The trainee must replace it with their own at the next sign-in; any other session of
-    the account ends. The password is random: never derived from the ID number.
+    the account ends. The password is random: never derived from the ID number. Only the
+    office may reset an account the trainee already uses (a coordinator could otherwise sign
+    in as the trainee).
     """
     user = ensure_trainee_account(learner)
     if user.role != Role.TRAINEE:
         raise LearnerError("account", "该学员关联的不是学员账号，请在用户管理中处理。")
     if not user.is_enabled:
         raise LearnerError("account", "该学员的账号已被停用，请先由项目办在用户管理中启用。")
+    if actor is not None and actor.role != Role.OFFICE and user.password_hash and not user.must_change_password:
+        # a coordinator resetting an account in use could sign in as the trainee
+        raise LearnerError("account", "该学员已自行设置密码。如需重置密码，请联系项目办。")
     try:
         return reset_password(user, actor=actor)
     except AccountError as error:

@@ -103,9 +103,18 @@ def parse_search(text: str | None) -> Search | None:
     return Search("name", re.sub(r"\s+", " ", text))
 
 
+#: A search text holding this many digits is treated as a personal number even when it is
+#: not a well-formed one (an old 15-digit ID, ``5202-2119-9003-07123X``, ``86 138…``): it
+#: finds nobody by name, but it must stay out of addresses and logs all the same.
+PERSONAL_DIGITS = 11
+
+
 def is_personal_search(text: str | None) -> bool:
+    """Whether ``text`` is, or looks like, an ID or mobile number (kept out of URLs)."""
     search = parse_search(text)
-    return search is not None and search.is_personal
+    if search is None:
+        return False
+    return search.is_personal or len(re.sub(r"\D", "", idcard.normalize(text))) >= PERSONAL_DIGITS
 
 
 def _search_clause(search: Search) -> sa.ColumnElement[bool]:
