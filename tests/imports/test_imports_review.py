@@ -147,3 +147,12 @@ def test_a_very_long_county_is_not_echoed_whole(app, organisation):
         assert problem.column == "所在县（区）"
         assert len(problem.message) < 100
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Learner)) == 0
+
+
+def test_data_under_a_column_without_header_is_reported_as_ignored():
+    from trainhub.imports.operations import unnamed_columns_with_data
+    from trainhub.spreadsheets import read_table
+
+    text = "姓名,身份证号码,,备注\r\n张三,52022119900101001X,在第三列,\r\n李四,52022119900101002X,,,多出的一列\r\n"
+    table = read_table("名单.csv", text.encode("utf-8"))
+    assert unnamed_columns_with_data(table) == ["第 3 列（无表头，有数据）", "第 5 列（无表头，有数据）"]

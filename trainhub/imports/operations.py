@@ -192,6 +192,18 @@ def map_columns(headers: list[str]) -> ColumnMap:
     return ColumnMap(index=index, headers=list(headers), ignored=ignored)
 
 
+def unnamed_columns_with_data(table: Table) -> list[str]:
+    """Columns holding data under an empty header (or beyond the header): they are ignored,
+    and the preview must say so rather than drop what was typed there unmentioned."""
+    named = {position for position, text in enumerate(table.headers) if text.strip()}
+    unnamed: set[int] = set()
+    for cells in table.rows:
+        for position, cell in enumerate(cells):
+            if position not in named and cell.text.strip():
+                unnamed.add(position)
+    return [f"第 {position + 1} 列（无表头，有数据）" for position in sorted(unnamed)]
+
+
 # reading -----------------------------------------------------------------------------------
 
 
@@ -577,6 +589,7 @@ class _Planner:
         self.table = table
         self.user = user
         self.columns = map_columns(table.headers)
+        self.columns.ignored.extend(unnamed_columns_with_data(table))
         self.counties = CountyIndex()
         self.rows: list[RowPlan] = []
         self.new_orgs: dict[tuple[str, str], NewOrganisation] = {}
