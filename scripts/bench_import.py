@@ -95,9 +95,9 @@ def main() -> int:
     import sqlalchemy as sa
 
     from trainhub import create_app
+    from trainhub.cli import load_initial_data
     from trainhub.extensions import db
     from trainhub.geo.models import County
-    from trainhub.geo.operations import load_reference_data
     from trainhub.imports import operations
     from trainhub.spreadsheets import to_csv, to_xlsx
 
@@ -110,7 +110,7 @@ def main() -> int:
     })
     with app.app_context():
         db.create_all()
-        load_reference_data()
+        load_initial_data()
         db.session.commit()
         counties = list(db.session.scalars(
             sa.select(County).where(County.is_priority).order_by(County.code)))[:60]

@@ -51,11 +51,32 @@ def _empty_all_tables() -> None:
                 conn.execute(table.delete())
 
 
+def _worker_database(url: str, worker: str):
+    """A database of its own for one pytest-xdist worker, next to the one configured
+    (``…/trainhub_ci`` → ``…/trainhub_ci_gw0``); dropped again at the end of the run."""
+    base = sa.make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     url = os.environ.get("TRAINHUB_TEST_DATABASE_URL")
+    drop_worker_database = None
     if not url:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    elif os.environ.get("PYTEST_XDIST_WORKER"):
+        url, drop_worker_database = _worker_database(url, os.environ["PYTEST_XDIST_WORKER"])
     app = create_app(_config(url, tmp_path_factory.mktemp("instance")))
     with app.app_context():
         db.drop_all()
@@ -65,6 +86,25 @@ def database_url(tmp_path_factory):
     with app.app_context():
         db.drop_all()
         db.engine.dispose()
+    if drop_worker_database is not None:
+        drop_worker_database()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str | None:
+    """``TRAINHUB_TEST_REDIS_URL`` with a database number of its own for each pytest-xdist
+    worker (``…/15`` for the first, ``…/14`` for the second …), so that a test flushing it
+    cannot disturb another running at the same time; None when the variable is unset."""
+    url = os.environ.get("TRAINHUB_TEST_REDIS_URL")
+    if not url:
+        return None
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    parsed = sa.make_url(url.replace("redis://", "postgresql://", 1))  # only to read the path
+    base = int(parsed.database or 0)
+    number = base - int(worker.removeprefix("gw") or 0)
+    if number < 0:
+        pytest.skip("not enough Redis databases for this many test workers")
+    return url.rsplit("/", 1)[0] + f"/{number}"
 
 
 @pytest.fixture
@@ -114,10 +154,10 @@ def runner(app):
 @pytest.fixture
 def reference_data(app):
     """The county code list, the priority flags and phase 1 (what ``trainhub init`` loads)."""
-    from trainhub.geo.operations import load_reference_data
+    from trainhub.cli import load_initial_data
 
     with app.app_context():
-        load_reference_data()
+        load_initial_data()
         db.session.commit()
 
 

@@ -72,6 +72,10 @@ def register_extensions(app: Flask) -> None:
     from trainhub.security import init_security
 
     init_security(app)
+    from trainhub import transaction
+
+    # last: its after_request runs first, so a conflict's answer gets every header too
+    transaction.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -12,11 +12,11 @@ import secrets
 
 from flask import current_app, render_template, request
 from markupsafe import escape
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from trainhub.api import is_api_request, problem, problem_from_http_exception
-from trainhub.extensions import db
+from trainhub.transaction import conflict_response, rollback
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ ERROR_TEXTS = {
     403: ("无权访问", "您的账号没有访问此页面的权限。如有疑问，请联系项目办。"),
     404: ("页面不存在", "您访问的页面不存在或已被删除，请检查网址。"),
     405: ("请求方式不支持", "此页面不支持该请求方式，请从页面上的按钮或链接进入。"),
+    409: ("与现有数据冲突", "保存时与其他人刚提交的数据冲突，未保存任何更改。请刷新后重试。"),
     413: ("提交的内容过大", "上传的文件或提交的内容超过了允许的大小（{limit}），请压缩或拆分后重试。"),
     429: ("操作过于频繁", "您的操作过于频繁，请稍后再试。"),
     500: ("服务器内部错误", "系统出现了意外错误，已记录。请稍后重试；如果问题持续，请联系项目办。"),
@@ -88,13 +89,6 @@ def handle_http_exception(error: HTTPException):
     return body, status, headers
 
 
-def _rollback() -> None:
-    try:
-        db.session.rollback()
-    except Exception:  # the connection itself may be what failed
-        log.exception("rollback after an error failed")
-
-
 def handle_server_error(error: Exception):
     """Log once with a reference, roll back the transaction, answer 500 (or the 5xx given)."""
     original = getattr(error, "original_exception", None) or error
@@ -105,7 +99,7 @@ def handle_server_error(error: Exception):
         reference, request.method, request.path, type(original).__name__,
         exc_info=original if not isinstance(original, HTTPException) else None,
     )
-    _rollback()
+    rollback()
     if is_api_request():
         detail = "服务器内部错误，已记录。" if status == 500 else _texts(status)[1]
         return problem(status, detail, reference=reference)
@@ -113,7 +107,7 @@ def handle_server_error(error: Exception):
         return _html(status, reference)
     except Exception:
         log.exception("the error page itself failed (reference %s)", reference)
-        _rollback()
+        rollback()
         page = FALLBACK_500.format(reference=f"<p>错误编号：{escape(reference)}</p>")
         return page, 500, {"Content-Type": "text/html; charset=utf-8"}
 
@@ -142,7 +136,7 @@ def handle_out_of_range(error: Exception):
     Inputs are bounded where they are parsed (``trainhub.api.Int``, the ``int`` URL
     converter); this is the net for any field that is not.
     """
-    _rollback()
+    rollback()
     log.info("out-of-range value on %s %s: %s", request.method, request.path, type(error).__name__)
     if is_api_request():
         return problem(400, "请求中的数据超出允许范围（数值过大或文字过长）。")
@@ -150,6 +144,13 @@ def handle_out_of_range(error: Exception):
         "errors/error.html", status=400, title="数据超出范围",
         message="请求中的数据超出允许范围（数值过大或文字过长），请检查后重试。", reference=None,
     ), 400
+
+
+def handle_conflict(error: IntegrityError):
+    """A unique constraint refused a write inside the handler (a concurrent request won):
+    409, with the constraint's own message (:mod:`trainhub.transaction`)."""
+    rollback()
+    return conflict_response(error)
 
 
 def refuse_oversized_body():
@@ -170,4 +171,5 @@ def register_error_handlers(app) -> None:
     app.register_error_handler(Exception, handle_unexpected)
     app.register_error_handler(OverflowError, handle_out_of_range)
     app.register_error_handler(DataError, handle_out_of_range)
+    app.register_error_handler(IntegrityError, handle_conflict)
     app.before_request(refuse_oversized_body)

@@ -71,7 +71,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(client, make_user, 
     unknown = sign_in(client, "nobody", PASSWORD)
 
     for response in (wrong, unknown):
-        assert response.status_code == 200
+        assert response.status_code == 400
         page = response.get_data(as_text=True)
         assert BAD_CREDENTIALS in page
         assert 'value="teacher1"' in page or 'value="nobody"' in page  # the name stays filled in
@@ -96,7 +96,7 @@ def test_disabled_account_is_refused_with_a_clear_message(client, make_user, app
         db.session.commit()
 
     response = sign_in(client, "trainee1")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "该账号已被停用" in response.get_data(as_text=True)
     assert client.get("/account/tokens").status_code == 302
     assert get_user("trainee1").last_login_at is None

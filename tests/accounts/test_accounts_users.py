@@ -181,7 +181,7 @@ def test_reset_password_gives_a_new_temporary_password(app, client, office, make
     assert get_user("trainee1").must_change_password
     assert trainee_client.get("/account/tokens").status_code == 302  # old sessions end
     other = app.test_client()
-    assert other.post("/login", data={"username": "trainee1", "password": PASSWORD}).status_code == 200
+    assert other.post("/login", data={"username": "trainee1", "password": PASSWORD}).status_code == 400
     response = other.post("/login", data={"username": "trainee1", "password": password})
     assert response.headers["Location"] == "/account/password"
 

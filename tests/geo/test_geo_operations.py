@@ -8,13 +8,13 @@ import pytest
 import sqlalchemy as sa
 
 from trainhub.audit.models import AuditEntry
+from trainhub.cli import load_initial_data
 from trainhub.courses.models import Phase, Programme, Track
 from trainhub.extensions import db
 from trainhub.geo.models import CodeListVersion, County
 from trainhub.geo.operations import (
     CountyError,
     load_code_list,
-    load_reference_data,
     read_codes,
     set_priority,
 )
@@ -73,9 +73,10 @@ def test_reference_data_is_idempotent(app, reference_data):
     with app.app_context():
         before = county_snapshot()
         audit_before = count(sa.select(AuditEntry))
-        summary = load_reference_data()
+        summary = load_initial_data()
         db.session.commit()
-        assert summary.code_list is None and summary.flagged == [] and summary.created == []
+        assert summary.counties.code_list is None and summary.counties.flagged == []
+        assert summary.programme.created == []
         assert county_snapshot() == before
         assert count(sa.select(Programme)) == 1
         assert count(sa.select(Phase)) == 1
@@ -89,7 +90,7 @@ def test_reference_data_does_not_undo_the_office_flags(app, reference_data):
         set_priority(["520204"], priority=False, source="名单核实有误")
         set_priority(["620121"], priority=True, source="甘肃省乡村振兴局通知")
         db.session.commit()
-        load_reference_data()
+        load_initial_data()
         db.session.commit()
         assert not db.session.get(County, "520204").is_priority
         gansu = db.session.get(County, "620121")
@@ -103,7 +104,7 @@ def test_reference_data_keeps_a_newer_code_list(app, reference_data, tmp_path):
     with app.app_context():
         load_code_list(newer, "NBS-2099", "test")
         db.session.commit()
-        load_reference_data()
+        load_initial_data()
         db.session.commit()
         assert db.session.get(County, "520204").list_version == "NBS-2099"
         assert not db.session.get(County, "110101").is_current
@@ -114,7 +115,7 @@ def test_phase_edited_by_the_office_survives_init(app, reference_data):
         phase = db.session.scalar(sa.select(Phase))
         phase.ends_on = date(2023, 8, 31)
         db.session.commit()
-        load_reference_data()
+        load_initial_data()
         db.session.commit()
         assert db.session.scalar(sa.select(Phase)).ends_on == date(2023, 8, 31)
 

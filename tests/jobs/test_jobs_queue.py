@@ -173,8 +173,8 @@ def test_when_the_queue_refuses_the_task_the_job_says_so(queued_app, monkeypatch
 
 @pytest.mark.skipif(not os.environ.get("TRAINHUB_TEST_REDIS_URL"),
                     reason="set TRAINHUB_TEST_REDIS_URL to run the queue on a real Redis")
-def test_a_job_travels_through_a_real_redis_queue(app, make_app, small_data):
-    redis_app = make_app(JOBS_IMMEDIATE=False, REDIS_URL=os.environ["TRAINHUB_TEST_REDIS_URL"])
+def test_a_job_travels_through_a_real_redis_queue(app, make_app, small_data, redis_url):
+    redis_app = make_app(JOBS_IMMEDIATE=False, REDIS_URL=redis_url)
     assert isinstance(huey.storage, RedisStorage)
     huey.flush()
     with redis_app.app_context():

@@ -56,7 +56,7 @@ def test_new_accounts_have_no_password_and_nothing_derived_from_the_id(client, w
     for guess in (world.zhang.id_number[-6:], world.zhang.id_number[-8:], world.zhang.id_number,
                   "12345678", world.zhang.phone):
         response = sign_in(client, world.zhang.username, guess)
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "用户名或密码不正确。" in page(response)
 
 
@@ -231,7 +231,7 @@ def test_activation_page_sets_the_password_once(client, world, login, account, a
     again = client.post(f"/activate/{token}", data={"new_password": "Bieren-2023x",
                                                     "confirm_password": "Bieren-2023x"})
     assert again.status_code == 410
-    assert sign_in(client, world.li.username, "Bieren-2023x").status_code == 200
+    assert sign_in(client, world.li.username, "Bieren-2023x").status_code == 400
     assert sign_in(client, world.li.username).status_code == 302
 
 
@@ -356,7 +356,7 @@ def test_sign_in_with_the_mobile_number(client, world, activated):
 def test_wrong_password_with_a_mobile_number_gives_the_usual_answer(client, world, activated,
                                                                     audit_entries):
     response = sign_in(client, world.zhang.phone, "Wrong-pass-1")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "用户名或密码不正确。" in page(response)
     response = sign_in(client, "13000000000", NEW_PASSWORD)  # nobody's number
     assert "用户名或密码不正确。" in page(response)
@@ -399,7 +399,7 @@ def test_staff_are_not_found_by_a_learner_phone(app, client, world, make_user):
         learner.user_id = office.id
         db.session.commit()
     response = sign_in(client, world.ayi.phone)
-    assert response.status_code == 200 and "用户名或密码不正确。" in page(response)
+    assert response.status_code == 400 and "用户名或密码不正确。" in page(response)
 
 
 def test_mobile_number_and_user_name_share_the_throttle(make_app, world, activated):
@@ -410,9 +410,9 @@ def test_mobile_number_and_user_name_share_the_throttle(make_app, world, activat
                            environ_base={"REMOTE_ADDR": address})
 
     # each attempt from another address: only the limit per account can stop them
-    assert attempt(world.zhang.phone, "Wrong-pass-1", "10.0.0.1").status_code == 200
-    assert attempt(world.zhang.username, "Wrong-pass-1", "10.0.0.2").status_code == 200
-    assert attempt("138-1234-5678", "Wrong-pass-1", "10.0.0.3").status_code == 200
+    assert attempt(world.zhang.phone, "Wrong-pass-1", "10.0.0.1").status_code == 400
+    assert attempt(world.zhang.username, "Wrong-pass-1", "10.0.0.2").status_code == 400
+    assert attempt("138-1234-5678", "Wrong-pass-1", "10.0.0.3").status_code == 400
     response = attempt(world.zhang.username, NEW_PASSWORD, "10.0.0.4")
     assert response.status_code == 429
     assert "登录失败次数过多" in page(response)

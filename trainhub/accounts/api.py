@@ -89,5 +89,4 @@ def revoke_token(token_id: int):
     if token is None:
         return problem(404, f"令牌 {token_id} 不存在，或不属于当前用户。")
     operations.revoke_token(token)
-    db.session.commit()
     return None

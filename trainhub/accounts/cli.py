@@ -11,7 +11,7 @@ from trainhub.accounts import operations, queries
 from trainhub.accounts.models import Role
 from trainhub.accounts.operations import AccountError
 from trainhub.db import utcnow
-from trainhub.extensions import db
+from trainhub.transaction import after_commit
 
 ROLE_HELP = "、".join(f"{role.value}（{role.label}）" for role in Role)
 
@@ -58,9 +58,7 @@ def create_user_command(username, role, scope_code, display_name, password_file)
             username, Role(role), password=password, display_name=display_name,
             scope_code=scope_code,
         )
-        db.session.commit()
     except AccountError as error:
-        db.session.rollback()
         option = {"scope": "--scope", "password": "密码", "username": "--username"}.get(
             error.field, error.field
         )
@@ -85,13 +83,16 @@ def create_token_command(username, name, expires_days):
     expires_at = utcnow() + timedelta(days=expires_days) if expires_days else None
     try:
         token, secret = operations.create_token(user, name, expires_at=expires_at)
-        db.session.commit()
     except AccountError as error:
-        db.session.rollback()
         raise click.ClickException(f"--{error.field.replace('_', '-')}: {error.message}") from error
-    click.echo(f"已为 {user.username} 创建令牌“{token.name}”（编号 {token.id}）。"
-               "令牌只显示这一次，请妥善保存：", err=True)
-    click.echo(secret)
+    message = (f"已为 {user.username} 创建令牌“{token.name}”（编号 {token.id}）。"
+               "令牌只显示这一次，请妥善保存：")
+
+    def show() -> None:  # only once it is saved: a printed token always works
+        click.echo(message, err=True)
+        click.echo(secret)
+
+    after_commit(show)
 
 
 commands = [create_user_command, create_token_command]

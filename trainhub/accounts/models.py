@@ -54,7 +54,9 @@ class User(UserMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    username: Mapped[str] = mapped_column(
+        sa.String(64), unique=True, info={"conflict": ("username", "该用户名已被使用。")}
+    )
     display_name: Mapped[str] = mapped_column(sa.String(64))
     #: argon2id hash; NULL until the account is activated (one-time link) or given a password.
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))

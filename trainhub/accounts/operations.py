@@ -6,14 +6,17 @@ import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from trainhub.accounts.models import ActivationLink, ApiToken, Role, User, check_dummy_password
 from trainhub.accounts.queries import user_by_username
 from trainhub.audit.operations import record
 from trainhub.db import utcnow
 from trainhub.extensions import db
+from trainhub.transaction import durable
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
 MIN_PASSWORD_LENGTH = 8
@@ -122,22 +125,25 @@ def authenticate(username: str, password: str) -> User:
         user = _trainee_by_phone(username, password)
     if user is None:
         check_dummy_password(password)
-        record("user.login_failed",
-               detail={"username": loggable_login_name(username), "reason": "unknown_user"})
-        raise AccountError("_form", BAD_CREDENTIALS)
+        _refuse_sign_in(None, loggable_login_name(username), "unknown_user", BAD_CREDENTIALS)
     if not user.check_password(password):
-        record("user.login_failed", target_type="user", target_id=user.id,
-               detail={"username": user.username, "reason": "wrong_password"})
-        raise AccountError("_form", BAD_CREDENTIALS)
+        _refuse_sign_in(user, user.username, "wrong_password", BAD_CREDENTIALS)
     if not user.is_enabled:
-        record("user.login_failed", target_type="user", target_id=user.id,
-               detail={"username": user.username, "reason": "disabled"})
-        raise AccountError("_form", ACCOUNT_DISABLED)
+        _refuse_sign_in(user, user.username, "disabled", ACCOUNT_DISABLED)
     user.last_login_at = utcnow()
     db.session.flush()
     record("user.login", target_type="user", target_id=user.id, actor_id=user.id,
            detail={"username": user.username})
     return user
+
+
+def _refuse_sign_in(user: User | None, username: str, reason: str, message: str) -> NoReturn:
+    """Audit a refused sign-in (kept although the request is refused) and refuse it."""
+    with durable() as session:
+        record("user.login_failed", target_type="user" if user else None,
+               target_id=user.id if user else None,
+               detail={"username": username, "reason": reason}, session=session)
+    raise AccountError("_form", message)
 
 
 def _phone_of_login_name(text: str) -> str | None:
@@ -301,9 +307,13 @@ def user_for_token(secret: str) -> User | None:
     if token is None or not token.is_usable or not token.user.is_enabled:
         return None
     now = utcnow()
-    # write at most once a minute per token: a busy client must not turn reads into writes
+    # write at most once a minute per token: a busy client must not turn reads into writes.
+    # The use is kept even when the request fails, in a transaction of its own.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        token.last_used_at = now
+        with durable() as session:
+            session.execute(sa.update(ApiToken).where(ApiToken.id == token.id)
+                            .values(last_used_at=now))
+        set_committed_value(token, "last_used_at", now)
     return token.user
 
 

@@ -40,8 +40,6 @@ def init_login(app, login_manager) -> None:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() == "bearer" and secret.strip():
             user = user_for_token(secret.strip())
-            if user is not None:
-                db.session.commit()  # last_used_at
         g._login_user = user if user is not None else AnonymousUserMixin()
         g.api_user = user
         return None

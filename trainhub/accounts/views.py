@@ -123,11 +123,10 @@ def login():
             user = operations.authenticate(form.username.data, form.password.data)
         except AccountError as error:
             g.login_failed = True
-            db.session.commit()  # the audit entry of the failed attempt
+            status = 400
             form.form_errors.append(error.message)
         else:
             login_user(user, remember=form.remember.data)
-            db.session.commit()
             if user.must_change_password:
                 flash("您正在使用临时密码，请先设置您自己的密码。", "warning")
                 return redirect(url_for("accounts.change_password"))
@@ -156,17 +155,16 @@ def change_password():
         try:
             operations.change_password(user, form.current_password.data, form.new_password.data)
         except AccountError as error:
-            db.session.rollback()
             field = getattr(form, error.field, None)
             (field.errors if field is not None else form.form_errors).append(error.message)
         else:
             # the new session version ends every other session; keep this one signed in
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
             login_user(user, remember=remembered)
-            db.session.commit()
             flash("密码已修改。其他设备上的登录已全部失效。", "success")
             return redirect(HOME)
-    return render_template("accounts/change_password.html", form=form)
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/change_password.html", form=form), status
 
 
 # one-time activation links -------------------------------------------------------------------
@@ -205,17 +203,14 @@ def activate(token: str):
         try:
             operations.activate_account(token, form.new_password.data)
         except ActivationRefused as refused:
-            db.session.rollback()
             return _activation_response("accounts/activate_invalid.html",
                                         _REFUSED_STATUS.get(refused.reason, 410),
                                         reason=refused.reason, message=refused.message)
         except AccountError as error:
-            db.session.rollback()
             form.new_password.errors = [*form.new_password.errors, error.message]
         else:
             username = user.username
             login_user(user)
-            db.session.commit()
             flash(f"账号已激活。以后请用用户名 {username} 或登记的手机号码加新密码登录。", "success")
             return redirect(HOME)
     status = 400 if request.method == "POST" else 200
@@ -237,11 +232,9 @@ def tokens():
                 current_user._get_current_object(), form.name.data, expires_at=expires_at
             )
         except AccountError as error:
-            db.session.rollback()
             field = getattr(form, error.field, None)
             (field.errors if field is not None else form.form_errors).append(error.message)
         else:
-            db.session.commit()
             response = make_response(
                 render_template("accounts/token_created.html", token=token, secret=secret)
             )
@@ -262,7 +255,6 @@ def revoke_token(token_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     operations.revoke_token(token)
-    db.session.commit()
     flash(f"令牌“{token.name}”已撤销，使用它的系统将无法再访问。", "success")
     return redirect(url_for("accounts.tokens"))
 
@@ -303,11 +295,9 @@ def create_user():
                 scope_code=form.scope_code.data or None, must_change_password=True,
             )
         except AccountError as error:
-            db.session.rollback()
             field = getattr(form, _USER_FORM_FIELDS.get(error.field, error.field), None)
             (field.errors if field is not None else form.form_errors).append(error.message)
         else:
-            db.session.commit()
             return _temporary_password_page(user, password, created=True)
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/user_form.html", form=form), status
@@ -336,10 +326,8 @@ def _set_enabled(user_id: int, enabled: bool):
     try:
         operations.set_enabled(user, enabled, actor=current_user._get_current_object())
     except AccountError as error:
-        db.session.rollback()
         flash(error.message, "danger")
     else:
-        db.session.commit()
         flash(f"账号 {user.username} 已{'启用' if enabled else '停用'}。", "success")
     return redirect(safe_next(request.form.get("next")) or url_for("accounts.users"))
 
@@ -365,8 +353,6 @@ def reset_password(user_id: int):
     try:
         password = operations.reset_password(user, actor=current_user._get_current_object())
     except AccountError as error:
-        db.session.rollback()
         flash(error.message, "danger")
         return redirect(url_for("accounts.users"))
-    db.session.commit()
     return _temporary_password_page(user, password, created=False)

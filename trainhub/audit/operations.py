@@ -1,4 +1,6 @@
-"""Writing the audit log. Callers flush; the request or command commits."""
+"""Writing the audit log. Entries are flushed with the caller's unit of work, which commits;
+an entry that must survive a refused request is written through
+:func:`trainhub.transaction.durable` (pass its ``session``)."""
 
 from __future__ import annotations
 
@@ -6,9 +8,19 @@ from collections.abc import Iterable
 
 from flask import has_request_context, request
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from trainhub.audit.models import AuditEntry
 from trainhub.extensions import db
+
+
+def _actor_and_address(actor_id: int | None) -> tuple[int | None, str | None]:
+    """The actor (the signed-in user unless given) and the client's address."""
+    if not has_request_context():
+        return actor_id, None
+    if actor_id is None and current_user and current_user.is_authenticated:
+        actor_id = current_user.id
+    return actor_id, request.remote_addr
 
 
 def record(
@@ -18,27 +30,14 @@ def record(
     target_id: object = None,
     detail: dict | None = None,
     actor_id: int | None = None,
+    session: Session | None = None,
 ) -> AuditEntry:
     """Add an audit entry for ``action``; the actor is the signed-in user unless given.
 
     ``detail`` must never carry personal data in clear (ID or phone numbers).
     """
-    ip = None
-    if has_request_context():
-        ip = request.remote_addr
-        if actor_id is None and current_user and current_user.is_authenticated:
-            actor_id = current_user.id
-    entry = AuditEntry(
-        action=action,
-        target_type=target_type,
-        target_id=None if target_id is None else str(target_id),
-        detail=detail or {},
-        actor_id=actor_id,
-        ip=ip,
-    )
-    db.session.add(entry)
-    db.session.flush()
-    return entry
+    return record_many(action, [(target_type, target_id, detail)], actor_id=actor_id,
+                       session=session)[0]
 
 
 def record_many(
@@ -46,17 +45,14 @@ def record_many(
     targets: Iterable[tuple[str | None, object, dict | None]],
     *,
     actor_id: int | None = None,
+    session: Session | None = None,
 ) -> list[AuditEntry]:
     """:func:`record` for many targets of one bulk operation (an import): one flush for all.
 
     ``targets`` holds ``(target_type, target_id, detail)`` triples; the same rules apply
     (the signed-in user is the actor unless given; no personal data in ``detail``).
     """
-    ip = None
-    if has_request_context():
-        ip = request.remote_addr
-        if actor_id is None and current_user and current_user.is_authenticated:
-            actor_id = current_user.id
+    actor_id, ip = _actor_and_address(actor_id)
     entries = [
         AuditEntry(
             action=action,
@@ -68,6 +64,7 @@ def record_many(
         )
         for target_type, target_id, detail in targets
     ]
-    db.session.add_all(entries)
-    db.session.flush()
+    session = session or db.session
+    session.add_all(entries)
+    session.flush()
     return entries

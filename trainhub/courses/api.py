@@ -297,10 +297,8 @@ def create_enrolment(data):
     try:
         enrolment = operations.enrol(learner, course, waitlist=data["waitlist"])
     except operations.EnrolmentError as exc:
-        db.session.rollback()
         return _refused(exc, 409)
     enrolment_id = enrolment.id
-    db.session.commit()
     location = {"Location": url_for("courses_api.get_enrolment", enrolment_id=enrolment_id)}
     return queries.get_enrolment(user, enrolment_id), 200 if unchanged else 201, location
 
@@ -326,10 +324,8 @@ def withdraw_enrolment(data, enrolment_id: int):
     try:
         promoted = operations.withdraw(enrolment, data["reason"])
     except operations.EnrolmentError as exc:
-        db.session.rollback()
         return _refused(exc, 409 if exc.field == "status" else 422)
     promoted_id = promoted.id if promoted is not None else None
-    db.session.commit()
     return {
         "enrolment": queries.get_enrolment(user, enrolment_id),
         "promoted": queries.get_enrolment(user, promoted_id) if promoted_id else None,

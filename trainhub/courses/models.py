@@ -155,7 +155,10 @@ class EnrolmentStatus(LabelledEnum):
 class Enrolment(db.Model):
     __tablename__ = "enrolment"
     __table_args__ = (
-        sa.UniqueConstraint("learner_id", "course_id", name="uq_enrolment_learner_course"),
+        sa.UniqueConstraint(
+            "learner_id", "course_id", name="uq_enrolment_learner_course",
+            info={"conflict": ("learner_id", "该学员已报名此课程（可能刚由他人报名）。")},
+        ),
         sa.Index("ix_enrolment_course_status", "course_id", "status"),
     )
 

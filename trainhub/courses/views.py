@@ -104,7 +104,6 @@ def export(course_id: int):
     data = to_xlsx({"报名名单": frame})
     record("course.export_enrolments", target_type="course", target_id=course.id,
            detail={"rows": len(frame)})
-    db.session.commit()
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=f"{course.code}-报名名单.xlsx")
 
@@ -163,7 +162,6 @@ def _enrol_and_report(course: Course, learners: list[Learner], *, waitlist: bool
         category = "warning" if summary.refused or summary.waitlisted else "success"
         if summary.refused:
             message += f"{operations.full_message(course)}，未选择进入候补名单。"
-    db.session.commit()
     flash(message, category)
     return redirect(url_for("courses.detail", course_id=course.id))
 
@@ -249,14 +247,11 @@ def withdraw(enrolment_id: int):
         try:
             promoted = operations.withdraw(enrolment, form.reason.data)
         except operations.EnrolmentError as exc:
-            db.session.rollback()
             form.reason.errors.append(exc.message)
-            enrolment = queries.get_enrolment(current_user, enrolment_id)
         else:
             message = f"{name} 已退出课程“{title}”。"
             if promoted is not None:
                 message += f"候补名单上的 {promoted.learner.name} 已自动补入。"
-            db.session.commit()
             flash(message, "success")
             return redirect(back)
     status = 422 if request.method == "POST" else 200

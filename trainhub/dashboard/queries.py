@@ -15,7 +15,6 @@ Results are plain dataclasses so that templates never touch the database.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -524,10 +523,9 @@ def trainee_summary(user: User, now: datetime, *, excused_counts_against: bool) 
 def database_ok() -> bool:
     """Whether the database answers ``SELECT 1`` (the failure is logged, not raised)."""
     try:
-        db.session.execute(sa.text("SELECT 1"))
+        with db.engine.connect() as connection:  # apart from the request's session
+            connection.execute(sa.text("SELECT 1"))
     except SQLAlchemyError:
         log.warning("health check: the database does not answer", exc_info=True)
-        with contextlib.suppress(SQLAlchemyError):
-            db.session.rollback()
         return False
     return True

@@ -32,13 +32,8 @@ def demo_command(seed: int, learners: int) -> None:
         raise click.ClickException("数据库尚未初始化：请先运行 trainhub init。")
     try:
         summary = create_demo_data(seed=seed, learners=learners)
-        db.session.commit()
     except DemoError as exc:
-        db.session.rollback()
         raise click.ClickException(exc.message) from exc
-    except Exception:
-        db.session.rollback()
-        raise
     if summary is None:
         click.echo("演示数据已存在，未做任何更改。")
         return

@@ -43,14 +43,18 @@ from trainhub.courses.models import (
     Track,
     TrainingSession,
 )
+from trainhub.courses.operations import ensure_initial_programme
 from trainhub.db import utcnow
 from trainhub.demo import fake
 from trainhub.extensions import db
 from trainhub.geo.models import County
+from trainhub.geo.operations import load_counties
+from trainhub.imports.operations import ImportRefused, commit_import, plan_import, read_roster
 from trainhub.learners import idcard
 from trainhub.learners.models import Gender, Learner, Qualification
 from trainhub.orgs.models import Organisation, OrgKind, Pairing
 from trainhub.pii import cipher
+from trainhub.spreadsheets import to_csv
 
 #: Password of every demo account; ``trainhub demo`` prints it. Demo machines only.
 DEMO_PASSWORD = "Qianshou-2023"  # noqa: S105 (documented demo password, printed on purpose)
@@ -181,9 +185,6 @@ def create_demo_data(seed: int = DEFAULT_SEED, learners: int = DEFAULT_LEARNERS,
     database holds organisations, courses or learners that are not demo data. ``now``
     decides which sessions lie in the past and get attendance (default: the current time).
     """
-    from trainhub.courses.operations import ensure_initial_programme
-    from trainhub.geo.operations import load_reference_data
-
     if not MIN_LEARNERS <= learners <= MAX_LEARNERS:
         raise DemoError(f"学员人数应在 {MIN_LEARNERS} 到 {MAX_LEARNERS} 之间。")
     if demo_exists():
@@ -193,7 +194,7 @@ def create_demo_data(seed: int = DEFAULT_SEED, learners: int = DEFAULT_LEARNERS,
         listed = "、".join(f"{label} {n} 条" for label, n in existing.items())
         raise DemoError(f"数据库中已有业务数据（{listed}），演示数据只能写入新建的数据库，未做任何更改。")
 
-    load_reference_data()
+    load_counties()
     setup = ensure_initial_programme()
     builder = _Builder(random.Random(seed), setup.phase, setup.tracks, now or utcnow())
     summary = builder.build(seed, learners)
@@ -219,9 +220,6 @@ def _import_roster(roster: list[dict]):
     The learners get no import-made trainee account: the demo links its own ``traineeNNNN``
     accounts, which share the demo password.
     """
-    from trainhub.imports.operations import ImportRefused, commit_import, plan_import, read_roster
-    from trainhub.spreadsheets import to_csv
-
     filename = "演示学员名单.csv"
     try:
         plan = plan_import(read_roster(filename, to_csv(pd.DataFrame(roster, dtype=object))),

@@ -1,11 +1,11 @@
-"""Command-line commands of this feature: ``trainhub init`` and ``trainhub counties …``."""
+"""Command-line commands of this feature: ``trainhub counties …``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup
 
 from trainhub.extensions import db
 from trainhub.geo import queries
@@ -14,7 +14,6 @@ from trainhub.geo.operations import (
     EXPECTED_PRIORITY_COUNT,
     CountyError,
     load_code_list,
-    load_reference_data,
     read_codes,
     set_priority,
 )
@@ -25,39 +24,6 @@ class CommandError(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(f"错误：{self.format_message()}", err=True)
-
-
-@click.command("init")
-@with_appcontext
-def init_command() -> None:
-    """建立或升级数据库结构（Alembic 迁移），并载入参考数据：县级行政区划、已确认的
-    国家乡村振兴重点帮扶县、"牵手计划系列培训"项目、第一阶段及其两个课程模块。可重复运行。"""
-    from flask_migrate import upgrade
-
-    upgrade()
-    try:
-        summary = load_reference_data()
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    click.echo("数据库结构已是最新版本。")
-    if summary.code_list:
-        click.echo(
-            f"已载入县级行政区划代码表 {summary.code_list.version}："
-            f"{summary.code_list.total} 个县级行政区划。"
-        )
-        click.echo(f"已标记已确认的国家乡村振兴重点帮扶县 {len(summary.flagged)} 个。")
-    else:
-        click.echo("县级行政区划代码表此前已载入，未作更改（重点帮扶县标记保持不变）。")
-    click.echo(f"现行县级行政区划 {summary.county_count} 个；"
-               f"已标记重点帮扶县 {summary.priority_count} 个（应为 {EXPECTED_PRIORITY_COUNT} 个）。")
-    click.echo(
-        f"项目：{summary.programme}；{summary.phase} {summary.phase_starts_on:%Y-%m-%d} 至 "
-        f"{summary.phase_ends_on:%Y-%m-%d}；课程模块：{'、'.join(summary.tracks)}。"
-    )
-    if summary.created:
-        click.echo(f"新建：{'、'.join(summary.created)}。")
 
 
 counties_group = AppGroup("counties", help="县级行政区划与国家乡村振兴重点帮扶县。")
@@ -96,9 +62,7 @@ def set_priority_command(items: tuple[str, ...], unflag: bool, source: str | Non
     codes = _codes_from(items)
     try:
         result = set_priority(codes, priority=not unflag, source=source, via="cli")
-        db.session.commit()
     except CountyError as exc:
-        db.session.rollback()
         raise CommandError(exc.message) from exc
     verb = "取消标记" if unflag else "标记"
     click.echo(f"已{verb} {len(result.changed)} 个县：" + (
@@ -124,9 +88,7 @@ def load_command(file: Path, version: str, source: str | None) -> None:
     """
     try:
         summary = load_code_list(file, version, source or f"文件 {file.name}")
-        db.session.commit()
     except CountyError as exc:
-        db.session.rollback()
         raise CommandError(exc.message) from exc
     click.echo(
         f"已载入代码表 {summary.version}：共 {summary.total} 个县级行政区划；新增 {summary.added} 个，"
@@ -167,4 +129,4 @@ def list_command(province: str | None, priority: bool, include_retired: bool) ->
     click.echo(f"共 {count} 个。")
 
 
-commands: list = [init_command, counties_group]
+commands: list = [counties_group]

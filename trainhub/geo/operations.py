@@ -10,7 +10,6 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -294,18 +293,12 @@ def load_code_list(path: str | Path, version: str, source: str) -> CodeListSumma
 
 
 @dataclass
-class ReferenceSummary:
+class CountyReferenceSummary:
     code_list: CodeListSummary | None
     #: Codes flagged from the packaged priority list by this call (only on the first load).
     flagged: list[str]
     county_count: int
     priority_count: int
-    programme: str
-    phase: str
-    phase_starts_on: date
-    phase_ends_on: date
-    tracks: list[str]
-    created: list[str]
 
 
 def packaged_file(name: str) -> bytes:
@@ -338,40 +331,28 @@ def _flag_packaged_priority_counties() -> list[str]:
     return list(wanted)
 
 
-def load_reference_data() -> ReferenceSummary:
-    """What ``trainhub init`` loads: the county code list, the confirmed priority counties,
-    the programme, phase 1 and its two tracks.
+def load_counties() -> CountyReferenceSummary:
+    """The county reference data ``trainhub init`` loads: the packaged code list and the
+    confirmed priority counties.
 
-    Idempotent. The packaged code list and priority flags are applied only when no code
-    list has been loaded yet, so a second run neither reverts a newer code list the
-    operator loaded nor undoes flags the office set or removed since.
+    Idempotent. They are applied only when no code list has been loaded yet, so a second
+    run neither reverts a newer code list the operator loaded nor undoes flags the office
+    set or removed since.
     """
-    from trainhub.courses.operations import ensure_initial_programme
-
     code_list = None
     flagged: list[str] = []
     if db.session.scalar(sa.select(sa.func.count()).select_from(CodeListVersion)) == 0:
         rows = read_code_list(packaged_file(PACKAGED_LIST_FILE))
         code_list = apply_code_list(rows, PACKAGED_LIST_VERSION, PACKAGED_LIST_SOURCE)
         flagged = _flag_packaged_priority_counties()
-    setup = ensure_initial_programme()
     counts = db.session.execute(
         sa.select(
             sa.func.count(),
             sa.func.count().filter(County.is_priority),
         ).where(County.is_current)
     ).one()
-    return ReferenceSummary(
-        code_list=code_list,
-        flagged=flagged,
-        county_count=counts[0],
-        priority_count=counts[1],
-        programme=setup.programme.name,
-        phase=setup.phase.name,
-        phase_starts_on=setup.phase.starts_on,
-        phase_ends_on=setup.phase.ends_on,
-        tracks=[track.name for track in setup.tracks],
-        created=setup.created,
+    return CountyReferenceSummary(
+        code_list=code_list, flagged=flagged, county_count=counts[0], priority_count=counts[1],
     )
 
 

@@ -85,9 +85,7 @@ def set_county_priority(code: str):
         flag = form.action.data == "flag"
         try:
             result = set_priority([county.code], priority=flag, source=form.source.data)
-            db.session.commit()
         except CountyError as exc:
-            db.session.rollback()
             target = form.source if exc.field == "source" else form.action
             target.errors = [*target.errors, exc.message]
         else:

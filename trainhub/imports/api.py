@@ -13,14 +13,12 @@ from flask import send_file, url_for
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
-from sqlalchemy.exc import IntegrityError
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
 from trainhub.accounts.models import Role
 from trainhub.api import Int, api_user, problem
 from trainhub.auth import roles_required
-from trainhub.extensions import db
 from trainhub.imports import operations, storage
 from trainhub.learners.operations import LearnerError
 from trainhub.orgs.operations import OrgError
@@ -171,7 +169,6 @@ def import_learners(options):
         plan = operations.plan_import(operations.read_roster(filename, upload.read()), user=user,
                                       filename=filename, course_code=options.get("enrol"))
     except operations.ImportRefused as exc:
-        db.session.rollback()
         return _refused(exc)
     summary = operations.plan_summary(plan)
     summary.update(dry_run=options["dry_run"], committed=False, enrolment=None, rejected_rows_url=None)
@@ -180,12 +177,9 @@ def import_learners(options):
     try:
         result = operations.commit_import(plan, valid_only=options["valid_only"], via="api")
         rejected = operations.rejected_rows_workbook(plan) if options["valid_only"] else None
-        db.session.commit()
     except operations.ImportRefused as exc:
-        db.session.rollback()
         return _refused(exc, plan)
-    except (IntegrityError, LearnerError, OrgError):
-        db.session.rollback()
+    except (LearnerError, OrgError):
         return problem(409, "导入期间数据已被他人修改，未导入任何数据，请重新提交。")
     summary.update(committed=True, counts=result.counts, enrolment=result.enrolment)
     if rejected is not None:

@@ -12,7 +12,6 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
-from trainhub.extensions import db
 from trainhub.imports import operations
 from trainhub.learners.operations import FIELD_LABELS, LearnerError
 from trainhub.orgs.operations import OrgError
@@ -93,12 +92,10 @@ def import_learners_command(file: Path, dry_run: bool, valid_only: bool, course_
         plan = operations.plan_import(operations.read_roster(file.name, data), user=None,
                                       filename=file.name, course_code=course_code)
     except operations.ImportRefused as exc:
-        db.session.rollback()
         raise ImportCommandError(exc.message) from exc
 
     if dry_run:
         _echo_plan(plan, done=False)
-        db.session.rollback()
         if plan.has_problems and not valid_only:
             raise ImportCommandError("文件有问题：按“全部导入或全部不导入”的规则，导入时将不写入任何数据。"
                                      "（预览，未写入任何数据。）")
@@ -113,17 +110,13 @@ def import_learners_command(file: Path, dry_run: bool, valid_only: bool, course_
         rejected = operations.rejected_rows_workbook(plan) if valid_only else None
         if rejected is not None:
             target.write_bytes(rejected)  # before committing: a failure leaves nothing written
-        db.session.commit()
     except operations.ImportRefused as exc:
-        db.session.rollback()
         _echo_plan(plan, done=False)
         raise ImportCommandError(exc.message) from exc
     except OSError as exc:
-        db.session.rollback()
         raise ImportCommandError(
             f"未导入的行无法写入 {target}：{exc.strerror or exc}。未导入任何数据。") from exc
     except (IntegrityError, LearnerError, OrgError) as exc:
-        db.session.rollback()
         raise ImportCommandError("导入期间数据已被他人修改，未导入任何数据，请重新运行。") from exc
     _echo_plan(plan, done=True)
     if result.enrolment is not None:

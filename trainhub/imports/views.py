@@ -11,11 +11,9 @@ import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from trainhub.accounts.models import Role
 from trainhub.auth import roles_required
-from trainhub.extensions import db
 from trainhub.imports import operations, queries, storage
 from trainhub.imports.forms import ImportConfirmForm, ImportUploadForm
 from trainhub.learners.operations import LearnerError
@@ -59,7 +57,6 @@ def new():
         operations.plan_import(operations.read_roster(filename, data), user=current_user,
                                filename=filename, course_code=course_code)
     except operations.ImportRefused as exc:
-        db.session.rollback()
         target = form.enrol if exc.field == "enrol" else form.file
         target.errors = [*target.errors, exc.message]
         return _render_new(form, 422)
@@ -121,16 +118,13 @@ def confirm(token: str):
     try:
         result = operations.commit_import(plan, valid_only=valid_only, via="web")
         rejected = operations.rejected_rows_workbook(plan) if valid_only else None
-        db.session.commit()
     except operations.ImportRefused as exc:
-        db.session.rollback()
         form.valid_only.errors = [*form.valid_only.errors, exc.message]
         return _render_preview(upload, plan, form, 422)
-    except (IntegrityError, LearnerError, OrgError):
+    except (LearnerError, OrgError):
         # someone registered the same learner or organisation between the checks and the write
-        db.session.rollback()
-        flash("导入期间数据已被他人修改，未导入任何数据。请查看最新的预览后重新确认。", "danger")
-        return redirect(url_for("imports.preview", token=token))
+        form.form_errors.append("导入期间数据已被他人修改，未导入任何数据。请刷新本页查看最新的预览后重新确认。")
+        return _render_preview(upload, plan, form, 409)
     storage.save_result(upload, _result_summary(result), rejected)
     flash("导入完成。", "success")
     return redirect(url_for("imports.result", token=token))

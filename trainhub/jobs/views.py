@@ -57,11 +57,6 @@ def start_demo():
     if not form.validate_on_submit():
         flash("表单已过期，请刷新页面后重新提交。", "danger")
         return redirect(url_for("jobs.list"))
-    try:
-        job = operations.start_demo_count(current_user)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    job = operations.start_demo_count(current_user)
     flash("演示任务已提交，进度会在下方自动更新。", "success")
     return redirect(url_for("jobs.detail", job_id=job.id))

@@ -11,7 +11,6 @@ from __future__ import annotations
 from flask import url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy.exc import IntegrityError
 
 from trainhub.accounts.models import Role
 from trainhub.api import Int, PageArgs, api_user, page_schema, paginate, problem
@@ -33,7 +32,6 @@ blp = Blueprint(
 )
 
 AREA_STAFF = (Role.OFFICE, Role.COORDINATOR)
-DUPLICATE_ID = "该身份证号码已登记为学员，请勿重复登记。"
 
 TEXT_ERRORS = {"required": "必须填写此字段。", "null": "此字段不能为 null。", "invalid": "应为字符串。"}
 INT_ERRORS = {"required": "必须填写此字段。", "null": "此字段不能为 null。", "invalid": "应为整数。"}
@@ -250,15 +248,6 @@ def _organisation(data: dict, errors: dict, default=None):
     return organisation
 
 
-def _commit_or_conflict():
-    try:
-        db.session.commit()
-    except IntegrityError:  # registered at the same moment by another request
-        db.session.rollback()
-        return problem(409, DUPLICATE_ID, errors={"id_number": [DUPLICATE_ID]})
-    return None
-
-
 # the register ----------------------------------------------------------------------------------
 
 
@@ -322,7 +311,6 @@ def get_personal_data(learner_id: int):
     if missing is not None:
         return missing
     operations.record_personal_data_view(learner, via="api")
-    db.session.commit()
     return _WithPersonalData(learner)
 
 
@@ -353,12 +341,8 @@ def create_learner(data):
     try:
         learner = operations.create_learner(fields_, organisation)
     except LearnerError as error:
-        db.session.rollback()
         return problem(409, error.message, errors={error.field: [error.message]})
     learner_id = learner.id
-    conflict = _commit_or_conflict()
-    if conflict is not None:
-        return conflict
     return queries.get_learner(api_user(), learner_id), {
         "Location": url_for("learners_api.get_learner", learner_id=learner_id)
     }
@@ -402,7 +386,6 @@ def update_learner(data, learner_id: int):
     if errors:
         return _invalid(errors)
     operations.update_learner(learner, fields_, organisation)
-    db.session.commit()
     return queries.get_learner(api_user(), learner_id)
 
 
@@ -437,11 +420,7 @@ def correct_id_number(data, learner_id: int):
     try:
         operations.correct_id_number(learner, fields_)
     except LearnerError as error:
-        db.session.rollback()
         return problem(409, error.message, errors={error.field: [error.message]})
-    conflict = _commit_or_conflict()
-    if conflict is not None:
-        return conflict
     return queries.get_learner(api_user(), learner_id)
 
 

@@ -24,6 +24,7 @@ from trainhub.learners.queries import LearnerFilters
 from trainhub.orgs.models import Organisation
 from trainhub.spreadsheets import to_csv, to_xlsx
 from trainhub.templating import format_localtime
+from trainhub.transaction import after_commit
 
 #: Who the command line reads as: the office (no area limit).
 OPERATOR = SimpleNamespace(role=Role.OFFICE, scope_code=None)
@@ -114,12 +115,14 @@ def activation_links_command(organisation, county, province, output, base_url, d
              format_localtime(link.expires_at))
             for link in issued
         ]
-    # committed before writing: a file never lists links that do not exist
-    db.session.commit()
-    _write(to_csv(pd.DataFrame(rows, columns=LINK_COLUMNS)), output)
     note = f"，{skipped} 名学员的账号已激活或已停用，未生成" if skipped else ""
-    click.echo(f"已为 {len(issued)} 名学员生成激活链接（{days} 天内有效）{note}。"
-               + (f"已写入 {output}。" if output else ""), err=True)
+
+    def deliver() -> None:  # once committed: a file never lists links that do not exist
+        _write(to_csv(pd.DataFrame(rows, columns=LINK_COLUMNS)), output)
+        click.echo(f"已为 {len(issued)} 名学员生成激活链接（{days} 天内有效）{note}。"
+                   + (f"已写入 {output}。" if output else ""), err=True)
+
+    after_commit(deliver)
 
 
 @learners_group.command("export")

@@ -13,6 +13,9 @@ from trainhub.extensions import db
 from trainhub.orgs.models import Organisation
 from trainhub.pii import PersonalDataCipher, mask_id_number, mask_phone
 
+#: The refusal of a second registration of the same person (also a conflict's message).
+DUPLICATE_ID_NUMBER = "该身份证号码已登记为学员，请勿重复登记。"
+
 
 class Gender(LabelledEnum):
     MALE = ("male", "男")
@@ -38,7 +41,9 @@ class Learner(db.Model):
     #: Resident ID number, Fernet-encrypted.
     id_number_enc: Mapped[str] = mapped_column(sa.Text)
     #: Keyed HMAC of the ID number: uniqueness and exact search without decrypting.
-    id_number_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    id_number_hash: Mapped[str] = mapped_column(
+        sa.String(64), unique=True, info={"conflict": ("id_number", DUPLICATE_ID_NUMBER)}
+    )
     #: e.g. ``6201**********123X``; what lists and exports show.
     id_number_masked: Mapped[str] = mapped_column(sa.String(18))
     phone_enc: Mapped[str | None] = mapped_column(sa.Text)

@@ -24,7 +24,7 @@ from trainhub.accounts.operations import (
 )
 from trainhub.audit.operations import record, record_many
 from trainhub.extensions import db
-from trainhub.learners.models import Learner
+from trainhub.learners.models import DUPLICATE_ID_NUMBER, Learner
 from trainhub.learners.validation import LearnerFields
 from trainhub.orgs.models import Organisation
 from trainhub.pii import cipher
@@ -71,7 +71,7 @@ def create_learner(fields: LearnerFields, organisation: Organisation, *,
     activation link, and the trainee chooses their own at first sign-in.
     """
     if learner_by_id_number(fields.id_number) is not None:
-        raise LearnerError("id_number", "该身份证号码已登记为学员，请勿重复登记。")
+        raise LearnerError("id_number", DUPLICATE_ID_NUMBER)
     learner = Learner(
         name=fields.name,
         gender=fields.gender,
@@ -257,7 +257,7 @@ def create_learners(items: list[tuple[LearnerFields, Organisation]], *,
             .where(Learner.id_number_hash.in_(hashes[start:start + _BATCH_CHUNK]))
         )
         if taken:
-            raise LearnerError("id_number", "该身份证号码已登记为学员，请勿重复登记。")
+            raise LearnerError("id_number", DUPLICATE_ID_NUMBER)
     learners = []
     for fields, organisation in items:
         learner = Learner(

@@ -28,7 +28,6 @@ from flask import (
 )
 from flask_login import current_user
 from jinja2 import TemplateNotFound
-from sqlalchemy.exc import IntegrityError
 
 from trainhub.accounts.forms import ConfirmForm
 from trainhub.accounts.models import Role
@@ -61,7 +60,6 @@ PER_PAGE = 50
 ORGANISATION_FILTER_LIMIT = 300
 #: Most activation links produced at once (one printed list).
 MAX_LINKS_PER_BATCH = 2000
-DUPLICATE_ID = "该身份证号码已登记为学员，请勿重复登记。"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -149,7 +147,6 @@ def export():
         "filters": form.args(include_q=False),
         "search": search.kind if search else None,
     })
-    db.session.commit()
     data = to_xlsx({"学员": frame})
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                      download_name=f"学员名单-{date.today():%Y%m%d}.xlsx")
@@ -214,7 +211,6 @@ def personal_data(learner_id: int):
     learner = _learner_or_404(learner_id)
     _confirm_or_400()
     operations.record_personal_data_view(learner, via="web")
-    db.session.commit()
     return _render_detail(learner, full=_personal_data(learner))
 
 
@@ -247,13 +243,8 @@ def create():
             try:
                 learner = operations.create_learner(fields, organisation)
                 learner_id = learner.id
-                db.session.commit()
             except LearnerError as error:
-                db.session.rollback()
                 errors[error.field] = error.message
-            except IntegrityError:  # registered at the same moment by someone else
-                db.session.rollback()
-                errors["id_number"] = DUPLICATE_ID
             else:
                 flash(f"学员 {fields.name} 已登记，学员账号为 {learner.user.username}（尚未激活）。",
                       "success")
@@ -292,13 +283,11 @@ def edit(learner_id: int):
         errors.update(org_errors)
         if not errors:
             changes = operations.update_learner(learner, fields, organisation)
-            db.session.commit()
             if changes:
                 flash("已保存修改：" + "、".join(FIELD_LABELS[c] for c in changes) + "。", "success")
             else:
                 flash("没有需要保存的修改。", "info")
             return redirect(url_for("learners.detail", learner_id=learner.id))
-        db.session.rollback()
         form.show_errors(errors)
     status = 400 if request.method == "POST" else 200
     return render_template("learners/form.html", form=form, learner=learner), status
@@ -324,13 +313,8 @@ def correct_id_number(learner_id: int):
         if not errors:
             try:
                 operations.correct_id_number(learner, fields)
-                db.session.commit()
             except LearnerError as error:
-                db.session.rollback()
                 errors = {error.field: error.message}
-            except IntegrityError:
-                db.session.rollback()
-                errors = {"id_number": "该身份证号码已登记为另一名学员。"}
             else:
                 flash("身份证号码已更正，性别和出生日期已随之更新。", "success")
                 return redirect(url_for("learners.detail", learner_id=learner_id))
@@ -351,10 +335,8 @@ def temporary_password(learner_id: int):
     try:
         password = operations.give_temporary_password(learner, actor=current_user._get_current_object())
     except LearnerError as error:
-        db.session.rollback()
         flash(error.message, "danger")
         return redirect(url_for("learners.detail", learner_id=learner_id))
-    db.session.commit()
     return _no_store(make_response(render_template(
         "learners/temporary_password.html", learner=learner, password=password,
     )))
@@ -386,10 +368,8 @@ def activation_link(learner_id: int):
     _confirm_or_400()
     issued, _ = operations.issue_activation_links([learner])
     if not issued:
-        db.session.rollback()
         flash("该学员的账号已激活（或已停用），不需要激活链接。", "info")
         return redirect(url_for("learners.detail", learner_id=learner_id))
-    db.session.commit()
     return _links_page(issued, 0)
 
 
@@ -419,7 +399,6 @@ def activation_links():
               "请按县区或机构缩小范围。", "warning")
         return redirect(back)
     issued, skipped = operations.issue_activation_links(learners)
-    db.session.commit()
     return _links_page(issued, skipped)
 
 

@@ -11,7 +11,6 @@ from functools import wraps
 
 from flask import request, url_for
 from flask_smorest import Blueprint
-from sqlalchemy.exc import IntegrityError
 
 from trainhub.accounts.models import Role
 from trainhub.api import api_user, paginate, problem
@@ -60,16 +59,6 @@ def json_body(view):
 def _refused(error: operations.OrgError):
     status = 409 if isinstance(error, operations.OrgConflict) else 422
     return problem(status, error.message, errors={error.field: [error.message]})
-
-
-def _commit_or_conflict(message: str = "与其他机构的名称或统一社会信用代码冲突，请刷新后重试。"):
-    """Commit; a clash that slipped past the checks (a concurrent write) answers 409."""
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return problem(409, message)
-    return None
 
 
 def _province_code(args: dict):
@@ -138,12 +127,8 @@ def create_organisation(data):
     try:
         org = operations.create_organisation(**data)
     except operations.OrgError as exc:
-        db.session.rollback()
         return _refused(exc)
     org_id = org.id
-    conflict = _commit_or_conflict()
-    if conflict is not None:
-        return conflict
     org = queries.get_organisation(api_user(), org_id)
     return org, {"Location": url_for("orgs_api.get_organisation", org_id=org_id)}
 
@@ -167,11 +152,7 @@ def update_organisation(data, org_id: int):
     try:
         operations.update_organisation(org, data)
     except operations.OrgError as exc:
-        db.session.rollback()
         return _refused(exc)
-    conflict = _commit_or_conflict()
-    if conflict is not None:
-        return conflict
     return queries.get_organisation(api_user(), org_id)
 
 
@@ -234,12 +215,8 @@ def create_pairing(data):
     try:
         pairing = operations.create_pairing(**data)
     except operations.OrgError as exc:
-        db.session.rollback()
         return _refused(exc)
     pairing_id = pairing.id
-    conflict = _commit_or_conflict("这两个机构刚刚已登记了同一开始日期的结对，请刷新后重试。")
-    if conflict is not None:
-        return conflict
     pairing = queries.get_pairing(api_user(), pairing_id)
     return pairing, {"Location": url_for("orgs_api.get_pairing", pairing_id=pairing_id)}
 
@@ -264,11 +241,7 @@ def update_pairing(data, pairing_id: int):
     try:
         operations.update_pairing(pairing, data)
     except operations.OrgError as exc:
-        db.session.rollback()
         return _refused(exc)
-    conflict = _commit_or_conflict("保存时与其他人刚提交的修改冲突，请刷新后重试。")
-    if conflict is not None:
-        return conflict
     return queries.get_pairing(api_user(), pairing_id)
 
 

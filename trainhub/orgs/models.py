@@ -28,14 +28,22 @@ class PairingStatus(LabelledEnum):
 
 class Organisation(db.Model):
     __tablename__ = "organisation"
-    __table_args__ = (sa.UniqueConstraint("county_code", "name", name="uq_organisation_county_name"),)
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "county_code", "name", name="uq_organisation_county_name",
+            info={"conflict": ("name", "同一县内已有同名机构（可能刚由他人登记）。")},
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     kind: Mapped[OrgKind] = mapped_column(enum_column(OrgKind, "org_kind"))
     county_code: Mapped[str] = mapped_column(sa.ForeignKey("county.code"), index=True)
     #: 统一社会信用代码 (18 characters), where known.
-    credit_code: Mapped[str | None] = mapped_column(sa.String(18), unique=True)
+    credit_code: Mapped[str | None] = mapped_column(
+        sa.String(18), unique=True,
+        info={"conflict": ("credit_code", "该统一社会信用代码已登记给另一机构（可能刚由他人登记）。")},
+    )
     address: Mapped[str | None] = mapped_column(sa.String(200))
     contact_name: Mapped[str | None] = mapped_column(sa.String(50))
     contact_phone: Mapped[str | None] = mapped_column(sa.String(20))
@@ -53,7 +61,10 @@ class Pairing(db.Model):
 
     __tablename__ = "pairing"
     __table_args__ = (
-        sa.UniqueConstraint("supporter_id", "recipient_id", "started_on", name="uq_pairing_pair_start"),
+        sa.UniqueConstraint(
+            "supporter_id", "recipient_id", "started_on", name="uq_pairing_pair_start",
+            info={"conflict": ("started_on", "这两个机构已登记了同一开始日期的结对（可能刚由他人登记）。")},
+        ),
         sa.CheckConstraint("supporter_id <> recipient_id", name="distinct_parties"),
         sa.CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ends_after_start"),
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from trainhub.accounts.models import Role
 from trainhub.audit.operations import record
@@ -35,7 +34,6 @@ bp = Blueprint("orgs", __name__)
 PER_PAGE = 50
 STAFF = (Role.OFFICE, Role.COORDINATOR)
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CONFLICT_MESSAGE = "保存时与其他人刚提交的数据冲突（同名机构、信用代码或结对），请刷新后重试。"
 
 
 def _page() -> int:
@@ -52,21 +50,9 @@ def _workbook(sheets: dict, stem: str):
 
 
 def _audit_export(action: str, filters: dict, rows: int) -> None:
-    """Exports of registers are recorded (who took which rows out), then committed."""
+    """Exports of registers are recorded (who took which rows out)."""
     detail = {key: value for key, value in filters.items() if value not in (None, False, "")}
     record(action, detail={"filters": detail, "rows": rows})
-    db.session.commit()
-
-
-def _commit(form) -> bool:
-    """Commit; a clash that slipped past the checks (a concurrent write) becomes a form error."""
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        form.form_errors.append(CONFLICT_MESSAGE)
-        return False
-    return True
 
 
 def _visible(org) -> bool:
@@ -157,13 +143,11 @@ def create():
                 **form.values(), county_code=county_code, actor=current_user
             )
         except OrgError as exc:
-            db.session.rollback()
             form.add_error(exc.field, exc.message)
         else:
             org_id, name = org.id, org.name
-            if _commit(form):
-                flash(f"已登记机构“{name}”。", "success")
-                return redirect(url_for("orgs.detail", org_id=org_id))
+            flash(f"已登记机构“{name}”。", "success")
+            return redirect(url_for("orgs.detail", org_id=org_id))
     if request.method == "POST":
         return _render_form(form, status=400)
     return _render_form(form)
@@ -188,14 +172,12 @@ def edit(org_id: int):
                 org, {**form.values(), "county_code": county_code}, actor=current_user
             )
         except OrgError as exc:
-            db.session.rollback()
             form.add_error(exc.field, exc.message)
         else:
             name = org.name
-            if _commit(form):
-                flash(f"已保存机构“{name}”的修改。" if changed else "没有需要保存的修改。",
-                      "success" if changed else "info")
-                return redirect(url_for("orgs.detail", org_id=org_id))
+            flash(f"已保存机构“{name}”的修改。" if changed else "没有需要保存的修改。",
+                  "success" if changed else "info")
+            return redirect(url_for("orgs.detail", org_id=org_id))
     return _render_form(form, _organisation_or_404(org_id), status=400)
 
 
@@ -247,13 +229,11 @@ def create_pairing():
         try:
             pairing = operations.create_pairing(**form.values())
         except OrgError as exc:
-            db.session.rollback()
             form.add_error(exc.field, exc.message)
         else:
             pairing_id = pairing.id
-            if _commit(form):
-                flash("已登记牵手结对。", "success")
-                return redirect(url_for("orgs.pairing", pairing_id=pairing_id))
+            flash("已登记牵手结对。", "success")
+            return redirect(url_for("orgs.pairing", pairing_id=pairing_id))
     return _render_pairing_form(form, 400)
 
 
@@ -287,12 +267,10 @@ def end_pairing(pairing_id: int):
         try:
             operations.end_pairing(pairing, form.ended_on.data, note=form.note.data)
         except OrgError as exc:
-            db.session.rollback()
             form.add_error(exc.field, exc.message)
         else:
-            if _commit(form):
-                flash("已结束该牵手结对。", "success")
-                return redirect(url_for("orgs.pairing", pairing_id=pairing_id))
+            flash("已结束该牵手结对。", "success")
+            return redirect(url_for("orgs.pairing", pairing_id=pairing_id))
     return _render_pairing(_pairing_or_404(pairing_id), form, 400)
 
 
