@@ -1,5 +1,8 @@
 """Roles, area scope and the permission decorators every view and endpoint declares.
 
+Roles are defined here, below every feature, so that any feature may name them; a user
+holds exactly one (``trainhub.accounts.models.User.role``).
+
 Each view function carries ``allowed_roles``: a frozenset of :class:`Role`, or ``PUBLIC``
 for pages anyone may open without an account. The permission test walks the URL map and
 fails on any endpoint that declares nothing.
@@ -8,23 +11,36 @@ fails on any endpoint that declares nothing.
 from __future__ import annotations
 
 from functools import wraps
+from typing import Protocol
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from trainhub.accounts.models import Role, User
+from trainhub.api import is_api_request, problem
+from trainhub.db import LabelledEnum
+
+
+class Role(LabelledEnum):
+    OFFICE = ("office", "项目办")
+    COORDINATOR = ("coordinator", "实施点联络员")
+    INSTRUCTOR = ("instructor", "讲师")
+    CERTIFIER = ("certifier", "认证中心")
+    TRAINEE = ("trainee", "学员")
+
+
+class Actor(Protocol):
+    """Whoever acts or reads: a signed-in :class:`~trainhub.accounts.models.User`, or the
+    operator at the command line. Features below accounts name it by this shape only."""
+
+    role: Role
+    scope_code: str | None
+
 
 ALL_ROLES = frozenset(Role)
 STAFF = frozenset({Role.OFFICE, Role.COORDINATOR, Role.INSTRUCTOR, Role.CERTIFIER})
 #: Marker for endpoints open to everyone, signed in or not.
 PUBLIC = "public"
-
-
-def _api():
-    from trainhub.api import is_api_request, problem
-
-    return is_api_request, problem
 
 
 def roles_required(*roles: Role):
@@ -36,7 +52,6 @@ def roles_required(*roles: Role):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            is_api_request, problem = _api()
             if not current_user.is_authenticated:
                 if is_api_request():
                     return problem(401, "需要有效的访问令牌（Authorization: Bearer …）。")
@@ -68,7 +83,7 @@ def public(view):
 # area scope --------------------------------------------------------------------------------
 
 
-def area_clause(user: User, county_code_column) -> sa.ColumnElement[bool]:
+def area_clause(user: Actor, county_code_column) -> sa.ColumnElement[bool]:
     """SQL condition limiting rows to the user's area, applied to a county-code column.
 
     The office and the Certification Centre see everything; a coordinator sees their
@@ -84,7 +99,7 @@ def area_clause(user: User, county_code_column) -> sa.ColumnElement[bool]:
     return sa.false()
 
 
-def in_area(user: User, county_code: str | None) -> bool:
+def in_area(user: Actor, county_code: str | None) -> bool:
     """Python twin of :func:`area_clause` for one county code."""
     if user.role in (Role.OFFICE, Role.CERTIFIER):
         return True

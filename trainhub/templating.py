@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, request, url_for
 
-from trainhub.accounts.models import Role
+from trainhub.auth import Role
 
 EMPTY = "—"
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")

@@ -12,6 +12,7 @@ from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from trainhub.auth import Role
 from trainhub.db import LabelledEnum, UTCDateTime, enum_column, utcnow
 from trainhub.extensions import db
 
@@ -30,14 +31,6 @@ def _hasher() -> PasswordHasher:
 
 
 _DEFAULT_HASHER = PasswordHasher()
-
-
-class Role(LabelledEnum):
-    OFFICE = ("office", "项目办")
-    COORDINATOR = ("coordinator", "实施点联络员")
-    INSTRUCTOR = ("instructor", "讲师")
-    CERTIFIER = ("certifier", "认证中心")
-    TRAINEE = ("trainee", "学员")
 
 
 class User(UserMixin, db.Model):

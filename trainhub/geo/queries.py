@@ -6,16 +6,15 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from trainhub.accounts.models import User
 from trainhub.audit.models import AuditEntry
-from trainhub.auth import area_clause
+from trainhub.auth import Actor, area_clause
 from trainhub.extensions import db
 from trainhub.geo.models import CodeListVersion, County
 
 FLAG_ACTIONS = ("county.flag_priority", "county.unflag_priority")
 
 
-def provinces(user: User | None = None) -> list[tuple[str, str]]:
+def provinces(user: Actor | None = None) -> list[tuple[str, str]]:
     """``(province_code, province)`` of every province in the code list (within ``user``'s
     area when a user is given), by code."""
     stmt = (
@@ -48,7 +47,7 @@ def resolve_province(value: str | None) -> str | None:
 
 def county_list_stmt(
     *,
-    user: User | None = None,
+    user: Actor | None = None,
     province_code: str | None = None,
     priority: bool | None = None,
     q: str | None = None,
@@ -96,7 +95,7 @@ class ProvinceCoverage:
     priority: int
 
 
-def priority_coverage(user: User | None = None) -> list[ProvinceCoverage]:
+def priority_coverage(user: Actor | None = None) -> list[ProvinceCoverage]:
     """Per province (within ``user``'s area): current counties and flagged priority counties.
 
     Only provinces with at least one flagged county are listed.

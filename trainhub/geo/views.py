@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from trainhub.accounts.models import Role
-from trainhub.auth import in_area, roles_required
+from trainhub.auth import Role, in_area, roles_required
 from trainhub.extensions import db
 from trainhub.geo import queries
 from trainhub.geo.forms import CountyFilterForm, PriorityFlagForm

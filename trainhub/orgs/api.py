@@ -12,9 +12,8 @@ from functools import wraps
 from flask import request, url_for
 from flask_smorest import Blueprint
 
-from trainhub.accounts.models import Role
 from trainhub.api import api_user, paginate, problem
-from trainhub.auth import roles_required
+from trainhub.auth import Role, roles_required
 from trainhub.extensions import db
 from trainhub.geo.queries import resolve_province
 from trainhub.orgs import operations, queries

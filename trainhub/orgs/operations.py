@@ -12,9 +12,8 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from trainhub.accounts.models import User
 from trainhub.audit.operations import record
-from trainhub.auth import area_clause, in_area
+from trainhub.auth import Actor, area_clause, in_area
 from trainhub.extensions import db
 from trainhub.geo.models import County
 from trainhub.orgs.models import Organisation, OrgKind, Pairing
@@ -176,7 +175,7 @@ def _audit_value(field: str, value):
     return value.value if isinstance(value, OrgKind) else value
 
 
-def _check_actor_area(actor: User | None, county_code: str) -> None:
+def _check_actor_area(actor: Actor | None, county_code: str) -> None:
     """A coordinator registers and moves organisations only into counties of their area."""
     if actor is not None and not in_area(actor, county_code):
         raise OrgError(
@@ -185,7 +184,7 @@ def _check_actor_area(actor: User | None, county_code: str) -> None:
         )
 
 
-def county_code_from_input(value, actor: User | None = None) -> str:
+def county_code_from_input(value, actor: Actor | None = None) -> str:
     """The 6-digit county code a person typed as a code or as a county name (``水城区``).
 
     Names are looked up among current counties (within ``actor``'s area when given); an
@@ -225,7 +224,7 @@ def create_organisation(
     address: str | None = None,
     contact_name: str | None = None,
     contact_phone: str | None = None,
-    actor: User | None = None,
+    actor: Actor | None = None,
 ) -> Organisation:
     """Register an organisation in a current county; names are unique within a county.
 
@@ -250,7 +249,7 @@ def create_organisation(
     return org
 
 
-def update_organisation(org: Organisation, changes: dict, *, actor: User | None = None) -> dict:
+def update_organisation(org: Organisation, changes: dict, *, actor: Actor | None = None) -> dict:
     """Change the given fields of ``org``; returns ``{field: (old, new)}`` of real changes.
 
     The same checks as on creation apply to every field given; a county no longer

@@ -15,8 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
-from trainhub.accounts.models import Role, User
-from trainhub.auth import area_clause
+from trainhub.auth import Actor, Role, area_clause
 from trainhub.db import utcnow
 from trainhub.extensions import db
 from trainhub.geo.models import County
@@ -43,7 +42,7 @@ def _priority_codes() -> sa.Select:
 
 
 def organisation_list_stmt(
-    user: User,
+    user: Actor,
     *,
     kind: OrgKind | str | None = None,
     county_code: str | None = None,
@@ -88,7 +87,7 @@ def organisation_list_stmt(
     return stmt
 
 
-def get_organisation(user: User, org_id: int) -> Organisation | None:
+def get_organisation(user: Actor, org_id: int) -> Organisation | None:
     """The organisation, or None when it does not exist or lies outside ``user``'s area."""
     return db.session.scalar(
         sa.select(Organisation).where(
@@ -130,7 +129,7 @@ ORGANISATION_COLUMNS = (
 )
 
 
-def organisation_table(user: User, **filters) -> pd.DataFrame:
+def organisation_table(user: Actor, **filters) -> pd.DataFrame:
     """Every organisation :func:`organisation_list_stmt` selects, one row each, with its
     learner count; the contact phone is masked."""
     from trainhub.templating import format_localtime
@@ -149,7 +148,7 @@ def organisation_table(user: User, **filters) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(ORGANISATION_COLUMNS))
 
 
-def county_options(user: User) -> list[County]:
+def county_options(user: Actor) -> list[County]:
     """Counties offered when typing an organisation's county: every current county of a
     coordinator's area; for the office (whose area is the country) the priority counties."""
     stmt = (
@@ -182,7 +181,7 @@ def status_clause(status: PairingStatus | str, today: date) -> sa.ColumnElement[
 
 
 def pairing_list_stmt(
-    user: User,
+    user: Actor,
     *,
     supporter_id: int | None = None,
     recipient_id: int | None = None,
@@ -245,7 +244,7 @@ def pairing_list_stmt(
     return stmt
 
 
-def get_pairing(user: User, pairing_id: int) -> Pairing | None:
+def get_pairing(user: Actor, pairing_id: int) -> Pairing | None:
     """The pairing, or None when it does not exist or its recipient lies outside the area."""
     return db.session.scalar(
         sa.select(Pairing)
@@ -254,7 +253,7 @@ def get_pairing(user: User, pairing_id: int) -> Pairing | None:
     )
 
 
-def organisation_pairings(user: User, org: Organisation) -> list[Pairing]:
+def organisation_pairings(user: Actor, org: Organisation) -> list[Pairing]:
     """The pairings ``org`` takes part in (either side) that ``user`` may see, newest first."""
     stmt = pairing_list_stmt(user, organisation_id=org.id).order_by(None).order_by(
         Pairing.started_on.desc(), Pairing.id.desc()
@@ -268,7 +267,7 @@ PAIRING_COLUMNS = (
 )
 
 
-def pairing_table(user: User, *, today: date | None = None, **filters) -> pd.DataFrame:
+def pairing_table(user: Actor, *, today: date | None = None, **filters) -> pd.DataFrame:
     """Every pairing :func:`pairing_list_stmt` selects, one row each."""
     today = today or local_today()
     rows = [
@@ -392,7 +391,7 @@ class CoverageReport:
 
 
 def coverage(
-    user: User,
+    user: Actor,
     *,
     province_code: str | None = None,
     gaps_only: bool = False,

@@ -10,9 +10,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from trainhub.accounts.models import Role
 from trainhub.audit.operations import record
-from trainhub.auth import in_area, roles_required
+from trainhub.auth import Role, in_area, roles_required
 from trainhub.extensions import db
 from trainhub.geo.queries import provinces
 from trainhub.orgs import operations, queries
