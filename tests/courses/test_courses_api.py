@@ -239,3 +239,21 @@ def test_roles_that_may_not_enrol(client, api_headers, world, make_course):
                                json={"learner_id": world.learners[0], "course_id": course_id})
         assert response.status_code == 403, role
     assert client.get("/api/v1/enrolments").status_code == 401
+
+
+def test_racing_duplicate_enrolments_create_one_and_answer_201_once(app, api_headers, world,
+                                                                    make_course):
+    """Requests enrolling the same learner at once: one row, exactly one 201, the rest 200."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    course_id = make_course(capacity=5)
+    headers = api_headers("office")
+    body = {"learner_id": world.learners[0], "course_id": course_id}
+
+    def post(_):
+        return app.test_client().post("/api/v1/enrolments", headers=headers, json=body).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(post, range(16)))
+    assert statuses == [200] * 15 + [201]
+    assert _count(app) == 1

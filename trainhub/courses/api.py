@@ -292,15 +292,15 @@ def create_enrolment(data):
     if course is None:
         message = "课程不存在。"
         return problem(422, message, errors={"course_id": [message]})
-    before = queries.enrolment_status_of(course.id, [learner.id]).get(learner.id)
-    unchanged = before is not None and before.status in operations.ACTIVE_STATUSES
     try:
-        enrolment = operations.enrol(learner, course, waitlist=data["waitlist"])
+        # whether anything changed is decided under the course's lock: of requests racing to
+        # enrol the same learner, exactly one creates the enrolment (201), the others see it
+        result = operations.enrol_learner(learner, course, waitlist=data["waitlist"])
     except operations.EnrolmentError as exc:
         return _refused(exc, 409)
-    enrolment_id = enrolment.id
+    enrolment_id = result.enrolment.id
     location = {"Location": url_for("courses_api.get_enrolment", enrolment_id=enrolment_id)}
-    return queries.get_enrolment(user, enrolment_id), 200 if unchanged else 201, location
+    return queries.get_enrolment(user, enrolment_id), 201 if result.changed else 200, location
 
 
 @blp.route("/enrolments/<int:enrolment_id>/withdraw", methods=["POST"])

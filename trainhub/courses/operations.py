@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -213,7 +214,18 @@ def _place(learner_id: int, places: _Places, existing: Enrolment | None, *,
 ACTIVE_STATUSES = (EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED)
 
 
+class EnrolResult(NamedTuple):
+    enrolment: Enrolment
+    #: False when the learner was enrolled or waitlisted already (found under the lock).
+    changed: bool
+
+
 def enrol(learner: Learner, course: Course, *, waitlist: bool = True) -> Enrolment:
+    """:func:`enrol_learner`'s enrolment."""
+    return enrol_learner(learner, course, waitlist=waitlist).enrolment
+
+
+def enrol_learner(learner: Learner, course: Course, *, waitlist: bool = True) -> EnrolResult:
     """Enrol ``learner`` in ``course``, respecting its capacity.
 
     - An enrolled or waitlisted learner is returned unchanged (idempotent, nothing audited).
@@ -227,11 +239,11 @@ def enrol(learner: Learner, course: Course, *, waitlist: bool = True) -> Enrolme
     """
     existing = _existing(learner.id, course.id)
     if existing is not None and existing.status in ACTIVE_STATUSES:
-        return existing
+        return EnrolResult(existing, changed=False)
     places = _lock_course(course)
     existing = _existing(learner.id, course.id)  # another request may have enrolled meanwhile
     if existing is not None and existing.status in ACTIVE_STATUSES:
-        return existing
+        return EnrolResult(existing, changed=False)
     _fill_from_waiting_list(places)
     previous = existing.status.value if existing is not None else None
     enrolment = _place(learner.id, places, existing, waitlist=waitlist)
@@ -242,7 +254,7 @@ def enrol(learner: Learner, course: Course, *, waitlist: bool = True) -> Enrolme
     if previous is not None:
         detail["previous_status"] = previous
     record("enrolment.enrol", target_type="enrolment", target_id=enrolment.id, detail=detail)
-    return enrolment
+    return EnrolResult(enrolment, changed=True)
 
 
 @dataclass
