@@ -20,75 +20,18 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request, url_for
 
 from trainhub.auth import Role
+from trainhub.localtime import format_date, format_localtime, format_timespan, format_weekday
 
 EMPTY = "—"
-WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 #: Marker for navigation items shown only to visitors who are not signed in.
 ANONYMOUS = "anonymous"
 _ALL_ROLES = frozenset(Role)
-
-
-# time ----------------------------------------------------------------------------------------
-
-
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
-def to_local(value: datetime) -> datetime:
-    """A timestamp in the configured zone; naive values are taken to be UTC."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(local_zone())
-
-
-def format_localtime(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return to_local(value).strftime(fmt)
-    if isinstance(value, date):
-        return value.strftime("%Y-%m-%d")
-    return str(value)
-
-
-def format_date(value, fmt: str = "%Y-%m-%d") -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = to_local(value)
-    if isinstance(value, date):
-        return value.strftime(fmt)
-    return str(value)
-
-
-def format_weekday(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = to_local(value)
-    return WEEKDAYS[value.weekday()]
-
-
-def format_timespan(starts_at: datetime | None, ends_at: datetime | None = None) -> str:
-    """``2023-02-15（周三）19:00–21:00``; the end date is repeated only when it differs."""
-    if starts_at is None:
-        return ""
-    start = to_local(starts_at)
-    text = f"{start:%Y-%m-%d}（{WEEKDAYS[start.weekday()]}）{start:%H:%M}"
-    if ends_at is None:
-        return text
-    end = to_local(ends_at)
-    if end.date() == start.date():
-        return f"{text}–{end:%H:%M}"
-    return f"{text} 至 {end:%Y-%m-%d %H:%M}"
 
 
 # values --------------------------------------------------------------------------------------

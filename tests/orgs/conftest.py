@@ -64,7 +64,8 @@ def add_learners(org_id: int, count: int, start: int) -> None:
 
 @pytest.fixture
 def org_world(app, reference_data) -> OrgWorld:
-    from trainhub.orgs.operations import create_organisation, create_pairing
+    from trainhub.orgs.operations import create_organisation
+    from trainhub.orgs.pairings import create_pairing
 
     world = OrgWorld()
     with app.app_context():

@@ -323,3 +323,24 @@ def test_priority_filter(client, office, org_world):
                                                    "正安县安场镇社工站"}
     response = client.get("/api/v1/organisations?priority=perhaps", headers=office)
     assert response.status_code == 422 and "priority" in response.get_json()["errors"]
+
+
+def test_create_names_every_field_at_fault_at_once(app, client, office):
+    response = client.post("/api/v1/organisations", headers=office, json={
+        "name": "甲", "kind": "school", "county_code": "520204", "contact_phone": "8221234",
+    })
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {"name", "kind", "contact_phone"}
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Organisation.id))) == 0
+
+
+def test_control_and_direction_characters_are_cleaned_from_api_text(app, client, office):
+    response = client.post("/api/v1/organisations", headers=office, json={
+        "name": "水城区\u202e阳光\u200b社工\u0007服务\n中心", "kind": "agency", "county_code": "520204",
+        "contact_name": "\u200b王\u202e芳 ",
+    })
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["name"] == "水城区阳光社工 服务 中心"
+    assert body["contact_name"] == "王芳"

@@ -33,7 +33,7 @@ def test_status_follows_the_dates():
 
 
 def test_create_audits_the_parties_and_dates(app, org_world):
-    from trainhub.orgs.operations import create_pairing
+    from trainhub.orgs.pairings import create_pairing
 
     with app.app_context():
         pairing = create_pairing(supporter_id=org_world.orgs["shenzhen_supporter"],
@@ -81,7 +81,8 @@ def test_create_audits_the_parties_and_dates(app, org_world):
          "end-before-start", "end-too-far-ahead"],
 )
 def test_create_refuses(app, org_world, supporter, recipient, started_on, ended_on, field, message):
-    from trainhub.orgs.operations import OrgError, create_pairing
+    from trainhub.orgs.operations import OrgError
+    from trainhub.orgs.pairings import create_pairing
 
     def org_id(value):
         return org_world.orgs.get(value, value) if isinstance(value, str) else value
@@ -95,7 +96,8 @@ def test_create_refuses(app, org_world, supporter, recipient, started_on, ended_
 
 
 def test_the_same_two_cannot_overlap(app, org_world):
-    from trainhub.orgs.operations import OrgConflict, create_pairing
+    from trainhub.orgs.operations import OrgConflict
+    from trainhub.orgs.pairings import create_pairing
 
     beijing, shuicheng, zhaojue = (org_world.orgs[k] for k in
                                    ("beijing_supporter", "shuicheng_agency", "zhaojue_agency"))
@@ -123,13 +125,8 @@ def test_the_same_two_cannot_overlap(app, org_world):
 
 
 def test_end_and_reopen(app, org_world):
-    from trainhub.orgs.operations import (
-        OrgConflict,
-        OrgError,
-        create_pairing,
-        end_pairing,
-        update_pairing,
-    )
+    from trainhub.orgs.operations import OrgConflict, OrgError
+    from trainhub.orgs.pairings import create_pairing, end_pairing, update_pairing
 
     with app.app_context():
         active = db.session.get(Pairing, org_world.pairings["active"])
@@ -219,6 +216,19 @@ def test_pairing_form_refuses_bad_input(app, client, login, org_world, changes, 
     response = client.post("/pairings/new", data=pairing_form(org_world, **changes))
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
+    assert pairing_count(app) == 2
+
+
+def test_the_pairing_form_shows_every_mistake_at_once(app, client, login, org_world):
+    login("office")
+    response = client.post("/pairings/new", data=pairing_form(
+        org_world, supporter_id=str(org_world.orgs["shuicheng_station"]), recipient_id="",
+        started_on="2019-01-01", note="长" * 501))
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    for message in ("不是支援方机构", "请选择受援方机构。", "早于“十四五”牵手计划的起始",
+                    "备注不能超过 500 个字符。"):
+        assert message in text
     assert pairing_count(app) == 2
 
 

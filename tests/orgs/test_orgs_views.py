@@ -206,7 +206,8 @@ def test_county_can_be_given_by_name(app, client, login, reference_data):
     ("changes", "message"),
     [
         ({"name": ""}, "请填写机构名称。"),
-        ({"name": "长" * 121}, "机构名称不能超过 120 个字符。"),
+        ({"name": "长" * 121}, "机构名称应为 2–120 个字符。"),
+        ({"name": "甲"}, "机构名称应为 2–120 个字符。"),
         ({"kind": ""}, "请选择机构类型。"),
         ({"kind": "school"}, "请从列表中选择机构类型。"),
         ({"county": ""}, "请填写所在县（6 位县级代码或县名）。"),
@@ -216,12 +217,16 @@ def test_county_can_be_given_by_name(app, client, login, reference_data):
         ({"county": "朝阳区"}, "有多个县（区）与“朝阳区”相符"),
         ({"credit_code": "91350100M000100Y44"}, "统一社会信用代码的校验位不正确"),
         ({"credit_code": "91350100M0001O0Y43"}, "不允许的字符：O"),
-        ({"contact_phone": "打电话"}, "联系电话应为 5–20 位数字"),
+        ({"contact_phone": "打电话"}, "联系电话应为 11 位手机号码，或带区号的固定电话"),
+        ({"contact_phone": "8221234"}, "联系电话应为 11 位手机号码，或带区号的固定电话"),
+        ({"contact_phone": "1381234567"}, "联系电话应为 11 位手机号码，或带区号的固定电话"),
+        ({"contact_name": "王"}, "联系人应为 2–50 个字符"),
         ({"address": "地" * 201}, "地址不能超过 200 个字符。"),
     ],
-    ids=["empty-name", "long-name", "no-kind", "bad-kind", "no-county", "short-county",
+    ids=["empty-name", "long-name", "short-name", "no-kind", "bad-kind", "no-county", "short-county",
          "unknown-county", "unknown-county-name", "ambiguous-county-name", "bad-check-char",
-         "letter-O", "bad-phone", "long-address"],
+         "letter-O", "bad-phone", "landline-without-area-code", "ten-digit-mobile",
+         "one-character-contact", "long-address"],
 )
 def test_registering_refuses_bad_input_with_a_message(app, client, login, reference_data,
                                                       changes, message):
@@ -229,6 +234,20 @@ def test_registering_refuses_bad_input_with_a_message(app, client, login, refere
     response = client.post("/organisations/new", data=valid_form(**changes))
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
+    assert org_count(app) == 0
+
+
+def test_the_organisation_form_shows_every_mistake_at_once(app, client, login, reference_data):
+    login("office")
+    response = client.post("/organisations/new", data=valid_form(
+        name="", kind="school", county="火星县", credit_code="91350100M000100Y44",
+        contact_phone="8221234", contact_name="王", address="地" * 201))
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    for message in ("请填写机构名称。", "请从列表中选择机构类型。", "找不到县（区）“火星县”",
+                    "统一社会信用代码的校验位不正确", "联系电话应为 11 位手机号码", "联系人应为 2–50 个字符",
+                    "地址不能超过 200 个字符。"):
+        assert message in text, message
     assert org_count(app) == 0
 
 

@@ -35,9 +35,9 @@ from trainhub.learners import idcard
 from trainhub.learners.models import Learner
 from trainhub.learners.operations import learner_by_id_number
 from trainhub.learners.validation import normalize_phone
+from trainhub.localtime import format_localtime
 from trainhub.orgs.models import Organisation
 from trainhub.pii import cipher
-from trainhub.templating import format_localtime
 
 #: Roles that may enrol learners (the coordinator only learners of their area).
 ENROLLERS = (Role.OFFICE, Role.COORDINATOR)

@@ -21,9 +21,9 @@ from trainhub.extensions import db
 from trainhub.geo.queries import resolve_province
 from trainhub.learners import operations, queries
 from trainhub.learners.queries import LearnerFilters
+from trainhub.localtime import format_localtime
 from trainhub.orgs.models import Organisation
 from trainhub.spreadsheets import to_csv, to_xlsx
-from trainhub.templating import format_localtime
 from trainhub.transaction import after_commit
 
 #: Who the command line reads as: the office (no area limit).

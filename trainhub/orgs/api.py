@@ -16,7 +16,7 @@ from trainhub.api import api_user, paginate, problem
 from trainhub.auth import Role, roles_required
 from trainhub.extensions import db
 from trainhub.geo.queries import resolve_province
-from trainhub.orgs import operations, queries
+from trainhub.orgs import operations, pairings, queries
 from trainhub.orgs.schemas import (
     CoverageArgs,
     CoverageSchema,
@@ -57,7 +57,9 @@ def json_body(view):
 
 def _refused(error: operations.OrgError):
     status = 409 if isinstance(error, operations.OrgConflict) else 422
-    return problem(status, error.message, errors={error.field: [error.message]})
+    detail = error.message if len(error.errors) == 1 else (
+        "以下字段的值不符合要求：" + "、".join(error.errors))
+    return problem(status, detail, errors={field: [message] for field, message in error.errors.items()})
 
 
 def _province_code(args: dict):
@@ -212,7 +214,7 @@ def create_pairing(data):
     two organisations cannot be paired twice for overlapping periods (409).
     """
     try:
-        pairing = operations.create_pairing(**data)
+        pairing = pairings.create_pairing(**data)
     except operations.OrgError as exc:
         return _refused(exc)
     pairing_id = pairing.id
@@ -238,7 +240,7 @@ def update_pairing(data, pairing_id: int):
     if pairing is None:
         return problem(404, f"结对 {pairing_id} 不存在。")
     try:
-        operations.update_pairing(pairing, data)
+        pairings.update_pairing(pairing, data)
     except operations.OrgError as exc:
         return _refused(exc)
     return queries.get_pairing(api_user(), pairing_id)

@@ -9,59 +9,21 @@ a pairing, uniqueness) with the same messages the API gives.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from trainhub.forms import (
+    DateRequired,
+    FieldErrors,
+    LocalDateField,
+    Mandatory,
+    OneOfChoices,
+    choices,
+    clean,
+    clean_multiline,
+)
 from trainhub.orgs.models import OrgKind, PairingStatus
-from trainhub.orgs.operations import PAIRING_NOTE_LIMIT
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _choices(pairs) -> list[SelectChoice]:
-    return [SelectChoice(str(value), label) for value, label in pairs]
-
-
-class _OneOfChoices:
-    """The value, when given, must be one of the field's non-empty choices."""
-
-    def __init__(self, message: str):
-        self.message = message
-
-    def __call__(self, form, field):
-        if field.data and field.data not in {c.value for c in field.choices if c.value}:
-            raise ValidationError(self.message)
-
-
-class LocalDateField(DateField):
-    """A date typed or picked as ``2023-03-01``; an unreadable one is refused in Chinese."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not "".join(valuelist).strip():
-            self.data = None
-            return
-        try:
-            super().process_formdata([value.strip() for value in valuelist])
-        except ValueError:
-            self.data = None
-            raise ValueError("日期无效，请按 2023-03-01 的格式填写。") from None
-
-
-class _FieldErrors:
-    """``add_error(name, message)``: put a refusal from an operation under its field."""
-
-    #: Form field of each field name :class:`~trainhub.orgs.operations.OrgError` may report.
-    FIELD_OF_ERROR: dict[str, str] = {}
-
-    def add_error(self, field_name: str, message: str) -> None:
-        name = self.FIELD_OF_ERROR.get(field_name, field_name)
-        field = self._fields.get(name)
-        if field is None or field.type in ("CSRFTokenField", "HiddenField"):
-            self.form_errors.append(message)
-        else:
-            field.errors = [*field.errors, message]
+from trainhub.orgs.pairings import PAIRING_NOTE_LIMIT
 
 
 class _CountyFilter:
@@ -84,32 +46,6 @@ def _ok(field):
     return field.data if field.data and not field.errors else None
 
 
-class _DateRequired:
-    """Like ``DataRequired``, but an unreadable date keeps its own message ("日期无效")
-    instead of being told it is missing."""
-
-    field_flags = {"required": True}
-
-    def __init__(self, message: str):
-        self.message = message
-
-    def __call__(self, form, field):
-        if field.process_errors:
-            raise StopValidation()
-        if field.data is None:
-            raise StopValidation(self.message)
-
-
-class _Mandatory:
-    """Marks a field required (the asterisk) whose emptiness the operation refuses in words
-    of its own (``请选择支援方机构。``)."""
-
-    field_flags = {"required": True}
-
-    def __call__(self, form, field):
-        pass
-
-
 KIND_CHOICE_ERROR = "请从列表中选择机构类型。"
 PROVINCE_CHOICE_ERROR = "请从列表中选择省份。"
 
@@ -123,20 +59,20 @@ class OrganisationFilterForm(_CountyFilter, FlaskForm):
     class Meta:
         csrf = False
 
-    kind = SelectField("机构类型", choices=_choices([("", "全部类型"), *OrgKind.choices()]),
-                       validate_choice=False, validators=[Optional(), _OneOfChoices(KIND_CHOICE_ERROR)])
-    province = SelectField("省份", choices=_choices([("", "全部省份")]), validate_choice=False,
-                           validators=[Optional(), _OneOfChoices(PROVINCE_CHOICE_ERROR)])
-    county = StringField("县（区）", filters=[_strip],
+    kind = SelectField("机构类型", choices=choices([("", "全部类型"), *OrgKind.choices()]),
+                       validate_choice=False, validators=[Optional(), OneOfChoices(KIND_CHOICE_ERROR)])
+    province = SelectField("省份", choices=choices([("", "全部省份")]), validate_choice=False,
+                           validators=[Optional(), OneOfChoices(PROVINCE_CHOICE_ERROR)])
+    county = StringField("县（区）", filters=[clean],
                          validators=[Optional(), Length(max=30, message="最多 30 个字符。")],
                          render_kw={"placeholder": "县名或 6 位代码"})
     priority = BooleanField("仅重点帮扶县")
-    q = StringField("搜索", filters=[_strip],
+    q = StringField("搜索", filters=[clean],
                     validators=[Optional(), Length(max=50, message="最多 50 个字符。")],
                     render_kw={"placeholder": "机构名称或统一社会信用代码"})
 
     def set_province_choices(self, provinces: list[tuple[str, str]]) -> None:
-        self.province.choices = _choices([("", "全部省份"), *provinces])
+        self.province.choices = choices([("", "全部省份"), *provinces])
 
     def filters(self) -> dict:
         """Keyword filters for :func:`trainhub.orgs.queries.organisation_list_stmt`; a field
@@ -150,41 +86,42 @@ class OrganisationFilterForm(_CountyFilter, FlaskForm):
         }
 
 
-class OrganisationForm(_FieldErrors, FlaskForm):
+class OrganisationForm(FieldErrors, FlaskForm):
     """Register or edit an organisation."""
 
     name = StringField(
-        "机构名称", filters=[_strip],
+        "机构名称", filters=[clean],
         validators=[DataRequired("请填写机构名称。"),
-                    Length(max=120, message="机构名称不能超过 120 个字符。")],
+                    Length(min=2, max=120, message="机构名称应为 2–120 个字符。")],
         description="同一县内不能重名。",
     )
     kind = SelectField(
-        "机构类型", choices=_choices([("", "请选择"), *OrgKind.choices()]), validate_choice=False,
-        validators=[DataRequired("请选择机构类型。"), _OneOfChoices(KIND_CHOICE_ERROR)],
+        "机构类型", choices=choices([("", "请选择"), *OrgKind.choices()]), validate_choice=False,
+        validators=[DataRequired("请选择机构类型。"), OneOfChoices(KIND_CHOICE_ERROR)],
     )
     county = StringField(
-        "所在县（区）", filters=[_strip],
+        "所在县（区）", filters=[clean],
         validators=[DataRequired("请填写所在县（6 位县级代码或县名）。"),
                     Length(max=30, message="最多 30 个字符。")],
         description="填写 6 位县级代码（如 520204）或县名（如 水城区）；同名的县请填写代码。",
         render_kw={"list": "county-options", "autocomplete": "off"},
     )
     credit_code = StringField(
-        "统一社会信用代码", filters=[_strip],
+        "统一社会信用代码", filters=[clean],
         validators=[Optional(), Length(max=30, message="统一社会信用代码应为 18 位。")],
         description="18 位，可留空；填写时按国家标准核对校验位。",
     )
-    address = StringField("地址", filters=[_strip],
+    address = StringField("地址", filters=[clean],
                           validators=[Optional(), Length(max=200, message="地址不能超过 200 个字符。")])
     contact_name = StringField(
-        "联系人", filters=[_strip],
+        "联系人", filters=[clean],
         validators=[Optional(), Length(max=50, message="联系人不能超过 50 个字符。")],
     )
     contact_phone = StringField(
-        "联系电话", filters=[_strip],
-        validators=[Optional(), Length(max=20, message="联系电话不能超过 20 个字符。")],
-        description="手机或固定电话，如 13812345678、0858-8221234。",
+        "联系电话", filters=[clean],
+        validators=[Optional(), Length(max=30, message="联系电话不能超过 30 个字符。")],
+        description="11 位手机号码，或带区号的固定电话，如 13812345678、0858-8221234。",
+        render_kw={"inputmode": "tel"},
     )
 
     FIELD_OF_ERROR = {"county_code": "county"}
@@ -213,20 +150,20 @@ class PairingFilterForm(_CountyFilter, FlaskForm):
     class Meta:
         csrf = False
 
-    status = SelectField("状态", choices=_choices(STATUS_FILTER_CHOICES), validate_choice=False,
-                         validators=[Optional(), _OneOfChoices("请从列表中选择状态。")])
-    province = SelectField("受援方省份", choices=_choices([("", "全部省份")]),
+    status = SelectField("状态", choices=choices(STATUS_FILTER_CHOICES), validate_choice=False,
+                         validators=[Optional(), OneOfChoices("请从列表中选择状态。")])
+    province = SelectField("受援方省份", choices=choices([("", "全部省份")]),
                            validate_choice=False,
-                           validators=[Optional(), _OneOfChoices(PROVINCE_CHOICE_ERROR)])
-    county = StringField("受援方县（区）", filters=[_strip],
+                           validators=[Optional(), OneOfChoices(PROVINCE_CHOICE_ERROR)])
+    county = StringField("受援方县（区）", filters=[clean],
                          validators=[Optional(), Length(max=30, message="最多 30 个字符。")],
                          render_kw={"placeholder": "县名或 6 位代码"})
-    q = StringField("搜索", filters=[_strip],
+    q = StringField("搜索", filters=[clean],
                     validators=[Optional(), Length(max=50, message="最多 50 个字符。")],
                     render_kw={"placeholder": "支援方或受援方名称"})
 
     def set_province_choices(self, provinces: list[tuple[str, str]]) -> None:
-        self.province.choices = _choices([("", "全部省份"), *provinces])
+        self.province.choices = choices([("", "全部省份"), *provinces])
 
     def filters(self) -> dict:
         """Keyword filters for :func:`trainhub.orgs.queries.pairing_list_stmt`."""
@@ -238,33 +175,33 @@ class PairingFilterForm(_CountyFilter, FlaskForm):
         }
 
 
-class PairingForm(_FieldErrors, FlaskForm):
+class PairingForm(FieldErrors, FlaskForm):
     """Register a pairing (office)."""
 
-    supporter_id = SelectField("支援方机构", choices=_choices([("", "请选择")]),
-                               validate_choice=False, validators=[_Mandatory()],
+    supporter_id = SelectField("支援方机构", choices=choices([("", "请选择")]),
+                               validate_choice=False, validators=[Mandatory()],
                                description="类型为“支援方机构”的机构。")
     recipient_id = SelectField(
-        "受援方机构", choices=_choices([("", "请选择")]), validate_choice=False,
-        validators=[_Mandatory()],
+        "受援方机构", choices=choices([("", "请选择")]), validate_choice=False,
+        validators=[Mandatory()],
         description="重点帮扶县内的社工机构或乡镇（街道）社工站，按县排列。",
     )
-    started_on = LocalDateField("开始日期", validators=[_DateRequired("请填写开始日期。")])
+    started_on = LocalDateField("开始日期", validators=[DateRequired("请填写开始日期。")])
     ended_on = LocalDateField("结束日期", validators=[Optional()],
                               description="可留空；结对结束时再填写。")
     note = TextAreaField(
-        "备注", filters=[_strip],
+        "备注", filters=[clean_multiline],
         validators=[Optional(), Length(max=PAIRING_NOTE_LIMIT,
                                        message=f"备注不能超过 {PAIRING_NOTE_LIMIT} 个字符。")],
         description="例如结对协议、帮扶内容。",
     )
 
     def set_choices(self, supporters, recipients) -> None:
-        self.supporter_id.choices = _choices(
+        self.supporter_id.choices = choices(
             [("", "请选择")] + [(o.id, f"{o.name}（{o.county.province}{o.county.name}）")
                                for o in supporters]
         )
-        self.recipient_id.choices = _choices(
+        self.recipient_id.choices = choices(
             [("", "请选择")] + [(o.id, f"{o.county.province}{o.county.name} · {o.name}（{o.kind.label}）")
                                for o in recipients]
         )
@@ -285,13 +222,13 @@ class PairingForm(_FieldErrors, FlaskForm):
         }
 
 
-class PairingEndForm(_FieldErrors, FlaskForm):
+class PairingEndForm(FieldErrors, FlaskForm):
     """End a pairing (office)."""
 
-    ended_on = LocalDateField("结束日期", validators=[_DateRequired("请填写结束日期。")],
+    ended_on = LocalDateField("结束日期", validators=[DateRequired("请填写结束日期。")],
                               description="结对自该日起不再进行。")
     note = TextAreaField(
-        "备注", filters=[_strip],
+        "备注", filters=[clean_multiline],
         validators=[Optional(), Length(max=PAIRING_NOTE_LIMIT,
                                        message=f"备注不能超过 {PAIRING_NOTE_LIMIT} 个字符。")],
         description="可留空；填写则替换原备注，例如结束原因。",
@@ -307,12 +244,12 @@ class CoverageFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    province = SelectField("省份", choices=_choices([("", "全部省份")]), validate_choice=False,
-                           validators=[Optional(), _OneOfChoices(PROVINCE_CHOICE_ERROR)])
+    province = SelectField("省份", choices=choices([("", "全部省份")]), validate_choice=False,
+                           validators=[Optional(), OneOfChoices(PROVINCE_CHOICE_ERROR)])
     gaps = BooleanField("只看有缺口的县")
 
     def set_province_choices(self, provinces: list[tuple[str, str]]) -> None:
-        self.province.choices = _choices([("", "全部省份"), *provinces])
+        self.province.choices = choices([("", "全部省份"), *provinces])
 
     def filters(self) -> dict:
         return {"province_code": _ok(self.province), "gaps_only": bool(self.gaps.data)}

@@ -16,22 +16,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
 from trainhub.auth import Actor, Role, area_clause
-from trainhub.db import utcnow
 from trainhub.extensions import db
 from trainhub.geo.models import County
 from trainhub.geo.operations import EXPECTED_PRIORITY_COUNT
+from trainhub.localtime import format_localtime, local_today
 from trainhub.orgs.models import Organisation, OrgKind, Pairing, PairingStatus
 from trainhub.pii import mask_phone
 
 #: Organisation kinds that can receive support in a pairing (every kind but a supporter).
 RECIPIENT_KINDS = (OrgKind.AGENCY, OrgKind.STATION)
-
-
-def local_today() -> date:
-    """Today's date where the programme runs (``TIMEZONE``, Asia/Shanghai)."""
-    from trainhub.templating import to_local
-
-    return to_local(utcnow()).date()
 
 
 def _priority_codes() -> sa.Select:
@@ -132,8 +125,6 @@ ORGANISATION_COLUMNS = (
 def organisation_table(user: Actor, **filters) -> pd.DataFrame:
     """Every organisation :func:`organisation_list_stmt` selects, one row each, with its
     learner count; the contact phone is masked."""
-    from trainhub.templating import format_localtime
-
     stmt = organisation_list_stmt(user, **filters).add_columns(_learner_count_column())
     rows = [
         (

@@ -5,8 +5,9 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from trainhub.api import Int, PageArgs, page_schema
+from trainhub.localtime import local_today
 from trainhub.orgs.models import OrgKind, PairingStatus
-from trainhub.orgs.operations import PAIRING_NOTE_LIMIT
+from trainhub.orgs.pairings import PAIRING_NOTE_LIMIT
 from trainhub.pii import mask_phone
 
 KIND_VALUES = [kind.value for kind in OrgKind]
@@ -79,20 +80,21 @@ def _input_fields(required: bool) -> dict:
     """
     return {
         "name": fields.String(required=required, error_messages=TEXT_ERRORS,
-                              validate=validate.Length(max=120, error="机构名称不能超过 {max} 个字符。"),
-                              metadata={"description": "机构名称，同一县内不能重复"}),
+                              metadata={"description": "机构名称（2–120 个字符），同一县内不能重复",
+                                        "minLength": 2, "maxLength": 120}),
         "kind": fields.String(required=required, error_messages=TEXT_ERRORS,
-                              validate=validate.OneOf(KIND_VALUES, error=KIND_ERROR),
-                              metadata={"description": KIND_HELP}),
+                              metadata={"description": KIND_HELP, "enum": KIND_VALUES}),
         "county_code": fields.String(required=required, error_messages=TEXT_ERRORS,
                                      metadata={"description": "所在县的 6 位代码（须在现行代码表中）"}),
         "credit_code": fields.String(allow_none=True, error_messages=TEXT_ERRORS,
                                      metadata={"description": "统一社会信用代码（18 位，按 GB 32100 校验）"}),
         "address": fields.String(allow_none=True, error_messages=TEXT_ERRORS,
-                                 validate=validate.Length(max=200, error="地址不能超过 {max} 个字符。")),
+                                 metadata={"description": "地址（最多 200 个字符）", "maxLength": 200}),
         "contact_name": fields.String(allow_none=True, error_messages=TEXT_ERRORS,
-                                      validate=validate.Length(max=50, error="联系人不能超过 {max} 个字符。")),
-        "contact_phone": fields.String(allow_none=True, error_messages=TEXT_ERRORS),
+                                      metadata={"description": "联系人（2–50 个字符）",
+                                                "minLength": 2, "maxLength": 50}),
+        "contact_phone": fields.String(allow_none=True, error_messages=TEXT_ERRORS, metadata={
+            "description": "11 位手机号码，或带区号的固定电话（如 0858-8221234，可加分机号）"}),
     }
 
 
@@ -126,8 +128,6 @@ STATUS_HELP = "状态：" + "、".join(f"{s.value} {s.label}" for s in PairingSt
 
 
 def _today():
-    from trainhub.orgs.queries import local_today
-
     return local_today()
 
 

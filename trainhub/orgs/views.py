@@ -14,7 +14,9 @@ from trainhub.audit.operations import record
 from trainhub.auth import Role, in_area, roles_required
 from trainhub.extensions import db
 from trainhub.geo.queries import provinces
+from trainhub.localtime import local_today
 from trainhub.orgs import operations, queries
+from trainhub.orgs import pairings as pairing_operations
 from trainhub.orgs.forms import (
     CoverageFilterForm,
     OrganisationFilterForm,
@@ -43,7 +45,7 @@ def _workbook(sheets: dict, stem: str):
     """An ``.xlsx`` download named ``stem-YYYYMMDD.xlsx`` (Chinese names are fine)."""
     import io
 
-    filename = f"{stem}-{queries.local_today():%Y%m%d}.xlsx"
+    filename = f"{stem}-{local_today():%Y%m%d}.xlsx"
     return send_file(io.BytesIO(to_xlsx(sheets)), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=filename, max_age=0)
 
@@ -105,7 +107,7 @@ def detail(org_id: int):
         org=org,
         learners=queries.learner_counts([org.id])[org.id],
         pairings=queries.organisation_pairings(current_user, org),
-        today=queries.local_today(),
+        today=local_today(),
         visible=_visible,
     )
 
@@ -116,40 +118,40 @@ def _render_form(form: OrganisationForm, org=None, status: int = 200):
     ), status
 
 
-def _validated_county(form: OrganisationForm) -> str | None:
-    """The county code when the submitted form is valid, else None. The typed county is
-    resolved even when other fields are wrong, so that every mistake is reported at once."""
+def _submitted(form: OrganisationForm, org=None) -> dict | None:
+    """The organisation's values when the submitted form is right in every respect, else
+    None with every mistake shown at once: the form's own (shape), the typed county, and
+    the operation's (meaning, area, uniqueness) for the fields the form let through."""
     valid = form.validate_on_submit()
-    county_code = None
-    if request.method == "POST" and form.county.data and not form.county.errors:
+    values = form.values()
+    if form.county.data and not form.county.errors:
         try:
-            county_code = operations.county_code_from_input(form.county.data, current_user)
+            values["county_code"] = operations.county_code_from_input(form.county.data, current_user)
         except OrgError as exc:
             form.add_error(exc.field, exc.message)
-    return county_code if valid else None
+    try:
+        values = operations.check_organisation(values, actor=current_user, org=org)
+    except OrgError as exc:
+        form.add_errors({field: message for field, message in exc.errors.items()
+                         if not form.has_error(field)})
+        return None
+    return values if valid and not form.errors else None
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def create():
     form = OrganisationForm()
-    if request.method == "GET" and request.args.get("kind") in {"agency", "station", "supporter"}:
-        form.kind.data = request.args["kind"]
-    county_code = _validated_county(form)
-    if county_code is not None:
-        try:
-            org = operations.create_organisation(
-                **form.values(), county_code=county_code, actor=current_user
-            )
-        except OrgError as exc:
-            form.add_error(exc.field, exc.message)
-        else:
-            org_id, name = org.id, org.name
-            flash(f"已登记机构“{name}”。", "success")
-            return redirect(url_for("orgs.detail", org_id=org_id))
-    if request.method == "POST":
-        return _render_form(form, status=400)
-    return _render_form(form)
+    if request.method == "GET":
+        if request.args.get("kind") in {"agency", "station", "supporter"}:
+            form.kind.data = request.args["kind"]
+        return _render_form(form)
+    values = _submitted(form)
+    if values is not None:
+        org = operations.create_organisation(**values, actor=current_user)
+        flash(f"已登记机构“{org.name}”。", "success")
+        return redirect(url_for("orgs.detail", org_id=org.id))
+    return _render_form(form, status=400)
 
 
 @bp.route("/organisations/<int:org_id>/edit", methods=["GET", "POST"])
@@ -164,20 +166,13 @@ def edit(org_id: int):
         })
         return _render_form(form, org)
     form = OrganisationForm()
-    county_code = _validated_county(form)
-    if county_code is not None:
-        try:
-            changed = operations.update_organisation(
-                org, {**form.values(), "county_code": county_code}, actor=current_user
-            )
-        except OrgError as exc:
-            form.add_error(exc.field, exc.message)
-        else:
-            name = org.name
-            flash(f"已保存机构“{name}”的修改。" if changed else "没有需要保存的修改。",
-                  "success" if changed else "info")
-            return redirect(url_for("orgs.detail", org_id=org_id))
-    return _render_form(form, _organisation_or_404(org_id), status=400)
+    values = _submitted(form, org)
+    if values is not None:
+        changed = operations.update_organisation(org, values, actor=current_user)
+        flash(f"已保存机构“{org.name}”的修改。" if changed else "没有需要保存的修改。",
+              "success" if changed else "info")
+        return redirect(url_for("orgs.detail", org_id=org_id))
+    return _render_form(form, org, status=400)
 
 
 # pairings ------------------------------------------------------------------------------------
@@ -194,7 +189,7 @@ def _pairing_filters() -> tuple[PairingFilterForm, dict]:
 @roles_required(*STAFF)
 def pairings():
     form, filters = _pairing_filters()
-    today = queries.local_today()
+    today = local_today()
     stmt = queries.pairing_list_stmt(current_user, today=today, **filters)
     pagination = db.paginate(stmt, page=_page(), per_page=PER_PAGE, error_out=False)
     return render_template("orgs/pairings.html", form=form, pagination=pagination, today=today,
@@ -222,17 +217,18 @@ def create_pairing():
     if request.method == "GET":
         form.supporter_id.data = request.args.get("supporter", "")
         form.recipient_id.data = request.args.get("recipient", "")
-        form.started_on.data = queries.local_today()
+        form.started_on.data = local_today()
         return _render_pairing_form(form)
-    if form.validate_on_submit():
-        try:
-            pairing = operations.create_pairing(**form.values())
-        except OrgError as exc:
-            form.add_error(exc.field, exc.message)
-        else:
-            pairing_id = pairing.id
-            flash("已登记牵手结对。", "success")
-            return redirect(url_for("orgs.pairing", pairing_id=pairing_id))
+    valid = form.validate_on_submit()
+    try:  # the operation's checks too, so that every mistake is shown at once
+        pairing_operations.check_pairing(**form.values())
+    except OrgError as exc:
+        form.add_errors({field: message for field, message in exc.errors.items()
+                         if not form.has_error(field)})
+    if valid and not form.errors:
+        pairing = pairing_operations.create_pairing(**form.values())
+        flash("已登记牵手结对。", "success")
+        return redirect(url_for("orgs.pairing", pairing_id=pairing.id))
     return _render_pairing_form(form, 400)
 
 
@@ -244,7 +240,7 @@ def _pairing_or_404(pairing_id: int):
 
 
 def _render_pairing(pairing, form: PairingEndForm | None, status: int = 200):
-    today = queries.local_today()
+    today = local_today()
     if form is None and current_user.role == Role.OFFICE and pairing.status(today) != PairingStatus.ENDED:
         form = PairingEndForm(data={"ended_on": today})
     return render_template("orgs/pairing.html", pairing=pairing, form=form, today=today,
@@ -264,9 +260,9 @@ def end_pairing(pairing_id: int):
     form = PairingEndForm()
     if form.validate_on_submit():
         try:
-            operations.end_pairing(pairing, form.ended_on.data, note=form.note.data)
+            pairing_operations.end_pairing(pairing, form.ended_on.data, note=form.note.data)
         except OrgError as exc:
-            form.add_error(exc.field, exc.message)
+            form.add_errors(exc.errors)
         else:
             flash("已结束该牵手结对。", "success")
             return redirect(url_for("orgs.pairing", pairing_id=pairing_id))
