@@ -63,7 +63,7 @@ def _update(app, job_id: str, **values) -> Job:
 
 
 def test_the_page_follows_a_job_from_queued_to_interrupted(served, page, queued_app, make_user, make_job):
-    user = make_user("instructor", password=PASSWORD)
+    user = make_user("office", password=PASSWORD)
     job_id = make_job(user, status=JobStatus.QUEUED, kind="test.gated", title="分步写入")
     page.goto(served + "/login")
     page.fill("input[name=username]", user.username)

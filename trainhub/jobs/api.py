@@ -42,8 +42,9 @@ class JobSchema(Schema):
     created_at = fields.DateTime()
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
-    worker = fields.String(allow_none=True,
-                           metadata={"description": "最近一次执行任务的后台任务进程（主机:进程号）"})
+    worker = fields.Function(
+        lambda job: job.worker if queries.may_see_worker(api_user()) else None, allow_none=True,
+        metadata={"description": "最近一次执行任务的后台任务进程（主机:进程号）；仅项目办可见"})
     attempt = Int(metadata={"description": "已执行的次数（重新执行时加 1）"})
     heartbeat_at = fields.DateTime(allow_none=True,
                                    metadata={"description": "执行中的后台任务进程最近一次报告的时间"})

@@ -178,11 +178,15 @@ def interrupt_running(engine: sa.Engine, message: str = STOPPED_MESSAGE) -> list
     interrupted = []
     for run in runs:
         run.heartbeat.stop()
-        with engine.begin() as conn:
-            done = conn.execute(
-                sa.update(Job).where(fenced(run.job_id, run.attempt))
-                .values(status=JobStatus.INTERRUPTED, error=message, finished_at=utcnow())
-            ).rowcount
+        try:
+            with engine.begin() as conn:
+                done = conn.execute(
+                    sa.update(Job).where(fenced(run.job_id, run.attempt))
+                    .values(status=JobStatus.INTERRUPTED, error=message, finished_at=utcnow())
+                ).rowcount
+        except Exception:  # database busy or away: the lease will run out instead
+            log.exception("could not mark job %s interrupted", run.job_id)
+            continue
         if done:
             interrupted.append(run.job_id)
     if interrupted:

@@ -70,6 +70,11 @@ def result_template(job: Job) -> str | None:
     return kind.result_template if kind else None
 
 
+def may_see_worker(user: User) -> bool:
+    """Host names and process ids are for the office, who runs the system."""
+    return user.role == Role.OFFICE
+
+
 def worker_label(job: Job) -> str:
     """The worker process of the latest run, in words: ``主机 app1，进程 4242``."""
     if not job.worker:
@@ -78,7 +83,7 @@ def worker_label(job: Job) -> str:
     return f"主机 {host}，进程 {pid}" if host else job.worker
 
 
-def status_document(job: Job) -> dict:
+def status_document(job: Job, viewer: User) -> dict:
     """What the job page polls: every field of the page that changes while a job runs."""
     return {
         "id": job.id,
@@ -91,5 +96,5 @@ def status_document(job: Job) -> dict:
         "error": job.error,
         "started_at_text": format_localtime(job.started_at) or NOT_STARTED,
         "finished_at_text": format_localtime(job.finished_at) or EMPTY,
-        "worker_text": worker_label(job),
+        "worker_text": worker_label(job) if may_see_worker(viewer) else EMPTY,
     }

@@ -65,7 +65,7 @@ def _visible_job_or_404(job_id: str) -> Job:
 @signed_in
 def status(job_id: str):
     """Polled by ``static/jobs.js`` with the session cookie (the API wants bearer tokens)."""
-    response = jsonify(queries.status_document(_visible_job_or_404(job_id)))
+    response = jsonify(queries.status_document(_visible_job_or_404(job_id), current_user))
     response.headers["Cache-Control"] = "no-store"
     return response
 
