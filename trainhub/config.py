@@ -20,6 +20,7 @@ ENV_VARS = {
     "DATA_KEY": "DATA_KEY",
     "REDIS_URL": "REDIS_URL",
     "JOBS_IMMEDIATE": "JOBS_IMMEDIATE",
+    "JOB_LEASE_SECONDS": "JOB_LEASE_SECONDS",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "LOGIN_RATE_LIMIT": "LOGIN_RATE_LIMIT",
     "MAX_CONTENT_LENGTH": "MAX_CONTENT_LENGTH",
@@ -30,7 +31,7 @@ ENV_VARS = {
 }
 
 BOOL_KEYS = {"JOBS_IMMEDIATE", "EXCUSED_COUNTS_AGAINST", "TESTING"}
-INT_KEYS = {"MAX_CONTENT_LENGTH", "IMPORT_MAX_BYTES", "IMPORT_MAX_ROWS"}
+INT_KEYS = {"MAX_CONTENT_LENGTH", "IMPORT_MAX_BYTES", "IMPORT_MAX_ROWS", "JOB_LEASE_SECONDS"}
 
 SECRET_FILES = {"SECRET_KEY": "secret_key", "DATA_KEY": "data_key"}
 
@@ -50,6 +51,8 @@ class Defaults:
     REDIS_URL = None
     #: Run background jobs inline (tests); otherwise a worker picks them up.
     JOBS_IMMEDIATE = False
+    #: Seconds without a heartbeat after which a running job counts as interrupted.
+    JOB_LEASE_SECONDS = 90
     RATELIMIT_STORAGE_URI = None  # memory:// locally, the Redis URL when set
     #: Set explicitly: the limiter object outlives an app, and must not keep another's setting.
     RATELIMIT_ENABLED = True

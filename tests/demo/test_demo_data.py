@@ -203,12 +203,12 @@ def test_demo_options_are_checked(runner):
 
 def test_the_demo_job_counts_the_demo_learners(app):
     from trainhub.jobs.models import Job, JobStatus
-    from trainhub.jobs.operations import start_demo_count
+    from trainhub.jobs.operations import enqueue
 
     with app.app_context():
         create_demo_data(seed=3, learners=80)
         db.session.commit()
-        job_id = start_demo_count(None).id
+        job_id = enqueue("demo.count").id
         db.session.commit()
         job = db.session.get(Job, job_id)
         assert job.status == JobStatus.SUCCEEDED

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+import job_kinds_for_tests  # noqa: F401  (registers test.gated, also known to worker processes)
 import pytest
 import sqlalchemy as sa
 
 from trainhub.audit.operations import record
 from trainhub.extensions import db
+from trainhub.jobs import lease
 from trainhub.jobs.models import Job
 from trainhub.jobs.queue import JobError, job_kind
 
@@ -72,12 +74,17 @@ def make_job(app):
 
     def make(user=None, *, status: JobStatus = JobStatus.RUNNING, done: int = 0,
              total: int | None = None, kind: str = "demo.count", title: str = "演示任务：按县统计学员人数",
-             result: dict | None = None, error: str | None = None) -> str:
+             result: dict | None = None, error: str | None = None, params: dict | None = None,
+             heartbeat_age: float = 0.0) -> str:
+        """``heartbeat_age``: seconds since the (running) job's worker last beat."""
         with app.app_context():
-            job = Job(kind=kind, title=title, status=status, params={}, progress_done=done,
+            started = None if status == JobStatus.QUEUED else utcnow() - timedelta(seconds=heartbeat_age)
+            job = Job(kind=kind, title=title, status=status, params=params or {}, progress_done=done,
                       progress_total=total, result=result, error=error,
                       created_by_id=user.id if user is not None else None,
-                      started_at=None if status == JobStatus.QUEUED else utcnow())
+                      started_at=started, attempt=0 if started is None else 1,
+                      worker=None if started is None else "app1:4242",
+                      heartbeat_at=started if status == JobStatus.RUNNING else None)
             db.session.add(job)
             db.session.commit()
             return job.id
@@ -97,3 +104,10 @@ def queued_app(app, app_config):
         db.session.remove()
         db.engine.dispose()
     huey.storage.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_stop_request_left_behind():
+    """A test that asks this process's jobs to stop must not stop the next test's."""
+    yield
+    lease.clear_stop()

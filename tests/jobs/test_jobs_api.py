@@ -33,6 +33,7 @@ def test_a_client_lists_and_reads_its_own_jobs(client, app, api_headers, make_us
     assert job["status"] == "running" and job["status_label"] == "进行中"
     assert (job["progress_done"], job["progress_total"], job["percent"]) == (2, 8, 25)
     assert job["created_by"] == me.username and job["result"] is None
+    assert job["worker"] is None and job["attempt"] == 1  # the worker's host is for the office
     done = client.get(f"/api/v1/jobs/{finished}", headers=headers).get_json()
     assert done["percent"] == 100 and done["result"] == {"learners": 3}
 

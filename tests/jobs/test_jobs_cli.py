@@ -12,7 +12,7 @@ def test_worker_command_exists(runner):
 def test_worker_refuses_in_immediate_mode(runner):
     result = runner.invoke(args=["worker"])
     assert result.exit_code == 1
-    assert "JOBS_IMMEDIATE" in result.output and "不需要 worker" in result.output
+    assert "JOBS_IMMEDIATE" in result.output and "不需要后台任务进程" in result.output
 
 
 def test_worker_refuses_a_bad_number_of_workers(runner):

@@ -27,7 +27,7 @@ def _job(job_id: str) -> Job:
 def test_demo_job_runs_eagerly_and_records_progress_and_result(app, make_user, small_data):
     office = make_user("office")
     with app.app_context():
-        job = operations.start_demo_count(db.session.get(User, office.id))
+        job = operations.enqueue("demo.count", user=db.session.get(User, office.id))
         job_id = job.id
         assert job.status == JobStatus.QUEUED  # nothing runs before the commit
         db.session.commit()
@@ -48,7 +48,7 @@ def test_demo_job_runs_eagerly_and_records_progress_and_result(app, make_user, s
 
 def test_demo_job_on_an_empty_database_succeeds_with_zero_counts(app):
     with app.app_context():
-        job_id = operations.start_demo_count(None).id
+        job_id = operations.enqueue("demo.count").id
         db.session.commit()
         job = _job(job_id)
         assert job.status == JobStatus.SUCCEEDED
@@ -129,7 +129,7 @@ def test_enqueue_refuses_unknown_kinds_and_unstorable_parameters(app):
 def test_without_immediate_mode_a_worker_runs_the_job_from_the_sqlite_queue(queued_app, small_data):
     assert huey.describe().startswith("SQLite")
     with queued_app.app_context():
-        job_id = operations.start_demo_count(None).id
+        job_id = operations.enqueue("demo.count").id
         db.session.commit()
         assert _job(job_id).status == JobStatus.QUEUED
         assert huey.pending_count() == 1
@@ -142,7 +142,7 @@ def test_without_immediate_mode_a_worker_runs_the_job_from_the_sqlite_queue(queu
     with queued_app.app_context():
         job = _job(job_id)
         assert job.status == JobStatus.SUCCEEDED and job.result["learners"] == 3
-        assert job.params == {"pause": operations.DEMO_STEP_PAUSE_SECONDS}
+        assert job.params == {}  # the demo job pauses between steps by itself in a worker
 
 
 def test_a_job_is_run_at_most_once(queued_app):
@@ -178,7 +178,7 @@ def test_a_job_travels_through_a_real_redis_queue(app, make_app, small_data, red
     assert isinstance(huey.storage, RedisStorage)
     huey.flush()
     with redis_app.app_context():
-        job_id = operations.start_demo_count(None).id
+        job_id = operations.enqueue("demo.count").id
         db.session.commit()
     assert huey.pending_count() == 1
     huey.execute(huey.dequeue())

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from trainhub.extensions import db
 from trainhub.jobs.models import Job, JobStatus
 from trainhub.jobs.queue import UNEXPECTED_ERROR
+from trainhub.templating import format_localtime
 
 
 def _jobs(app) -> list[Job]:
@@ -27,12 +30,13 @@ def test_office_starts_the_demo_job_and_sees_its_result(client, login, app, smal
 
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert "演示任务已提交" in page
-    assert "已完成" in page and "100%" in page
+    assert 'data-job-field="status">已完成<' in page and "100%" in page
     assert "共统计学员 <strong>3</strong> 名" in page and "威宁彝族回族苗族自治县" in page
     assert "刷新进度" not in page  # finished: nothing left to refresh
 
     listing = client.get("/jobs").get_data(as_text=True)
-    assert "演示任务：按县统计学员人数" in listing and "已完成" in listing
+    assert "演示任务：按县统计学员人数" in listing
+    assert 'data-job-field="status">已完成<' in listing
 
 
 def test_a_running_job_shows_its_progress_and_works_without_javascript(client, login, make_job):
@@ -55,6 +59,24 @@ def test_a_job_of_unknown_length_shows_a_moving_bar(client, login, make_job):
     job_id = make_job(user, status=JobStatus.QUEUED)
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert "排队中" in page and "progress-bar-animated" in page
+    # the fields the polling script rewrites once the job starts
+    assert '<dd class="col-sm-9" data-job-field="started_at_text">尚未开始</dd>' in page
+    assert 'data-job-field="queued_hint">如长时间处于“排队中”，请联系项目办确认后台任务进程正在运行。' in page
+    with client.get("/static/jobs.js") as script:
+        for field in (b"started_at_text", b"finished_at_text", b"worker_text", b"queued_hint"):
+            assert field in script.data
+
+
+def test_the_job_page_speaks_chinese_to_its_reader(client, login, make_job):
+    user = login("office")
+    for status in JobStatus:
+        page = client.get(f"/jobs/{make_job(user, status=status)}").get_data(as_text=True)
+        text = re.sub(r"<[^>]*>", " ", page.split("<main", 1)[-1].split("</main>", 1)[0])
+        assert "worker" not in text.lower(), status  # what the reader sees, not the markup
+    job_id = make_job(user)
+    page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "后台任务进程" in page and "主机 app1，进程 4242" in page
+    assert client.get(f"/jobs/{job_id}/status.json").get_json()["worker_text"] == "主机 app1，进程 4242"
 
 
 def test_a_failed_job_shows_its_chinese_error(client, login, make_job):
@@ -64,16 +86,24 @@ def test_a_failed_job_shows_its_chinese_error(client, login, make_job):
     assert "失败" in page and UNEXPECTED_ERROR in page
 
 
-def test_status_json(client, login, make_job):
+def test_status_json(client, login, make_job, app):
     user = login("trainee")
     job_id = make_job(user, done=1, total=4)
+    with app.app_context():
+        started = format_localtime(db.session.get(Job, job_id).started_at)
     response = client.get(f"/jobs/{job_id}/status.json")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     assert response.get_json() == {
         "id": job_id, "status": "running", "status_label": "进行中", "progress_done": 1,
         "progress_total": 4, "percent": 25, "finished": False, "error": None,
+        # every field of the page that changes while the job runs
+        "started_at_text": started, "finished_at_text": "—",
+        "worker_text": "—",  # host names and process ids are for the office
     }
+    queued = client.get(f"/jobs/{make_job(user, status=JobStatus.QUEUED)}/status.json").get_json()
+    assert queued["started_at_text"] == "尚未开始"
+    assert "后台任务进程" not in client.get(f"/jobs/{job_id}").get_data(as_text=True)
     failed = make_job(user, status=JobStatus.FAILED, error="文件中没有数据行。")
     body = client.get(f"/jobs/{failed}/status.json").get_json()
     assert body["finished"] is True and body["error"] == "文件中没有数据行。"

@@ -1,4 +1,4 @@
-"""Writes on background jobs: creating a job and handing it to the queue.
+"""Writes on background jobs: creating a job, rerunning an interrupted one.
 
 Like every operation, these flush and never commit; the job is queued when the caller's
 transaction commits (see :mod:`trainhub.jobs.queue`).
@@ -7,18 +7,26 @@ transaction commits (see :mod:`trainhub.jobs.queue`).
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from flask import current_app
+import sqlalchemy as sa
 
-from trainhub.accounts.models import User
 from trainhub.audit.operations import record
 from trainhub.extensions import db
+from trainhub.jobs import lease, queries
 from trainhub.jobs.models import Job, JobStatus
 from trainhub.jobs.queue import get_kind, schedule_after_commit
 
-#: Pause between the steps of the demo job when a worker runs it, so that people watching
-#: the page see the progress bar move; immediate mode (tests) never pauses.
-DEMO_STEP_PAUSE_SECONDS = 0.5
+if TYPE_CHECKING:
+    from trainhub.accounts.models import User
+
+
+class JobRefused(Exception):
+    """The operation is refused; ``message`` (Chinese) says why."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 def enqueue(kind: str, title: str | None = None, params: dict | None = None,
@@ -52,7 +60,28 @@ def enqueue(kind: str, title: str | None = None, params: dict | None = None,
     return job
 
 
-def start_demo_count(user: User | None) -> Job:
-    """Queue the demo job that counts learners per county, province by province."""
-    pause = 0 if current_app.config.get("JOBS_IMMEDIATE") else DEMO_STEP_PAUSE_SECONDS
-    return enqueue("demo.count", "演示任务：按县统计学员人数", {"pause": pause}, user)
+def rerun(job: Job, *, actor: User) -> Job:
+    """Queue the interrupted ``job`` again; it runs after the caller commits.
+
+    Only the job's creator or the office may rerun it, and only while it is interrupted
+    (a running job whose lease ran out counts as interrupted). Of several reruns at once,
+    exactly one succeeds: the change ``interrupted`` → ``queued`` is one conditional
+    update, and a worker claims a queued job exactly once. Committed steps and progress are
+    kept; the job function redoes what is missing (see the contract in
+    :mod:`trainhub.jobs.queue`). Raises :class:`JobRefused`.
+    """
+    if not queries.may_see(actor, job):
+        raise JobRefused("只有任务的提交人或项目办可以重新执行此任务。")
+    lease.interrupt_abandoned(db.session, lease=lease.lease_seconds())
+    requeued = db.session.execute(
+        sa.update(Job).where(Job.id == job.id, Job.status == JobStatus.INTERRUPTED)
+        .values(status=JobStatus.QUEUED, error=None, finished_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(job)
+    if requeued != 1:
+        raise JobRefused(f"只有已中断的任务可以重新执行；此任务现在的状态是“{job.status.label}”。")
+    record("job.rerun", target_type="job", target_id=job.id,
+           detail={"kind": job.kind, "previous_attempts": job.attempt}, actor_id=actor.id)
+    schedule_after_commit(job.id)
+    return job

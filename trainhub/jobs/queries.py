@@ -1,16 +1,29 @@
-"""Reads on background jobs. The office sees every job; everyone else sees their own."""
+"""Reads on background jobs. The office sees every job; everyone else sees their own.
+
+Pages and endpoints call :func:`trainhub.jobs.lease.settle_leases` before these, so that a
+job whose worker vanished already reads as interrupted.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from trainhub.accounts.models import Role, User
+from trainhub.auth import Role
 from trainhub.extensions import db
+from trainhub.jobs.kinds import get_kind
 from trainhub.jobs.models import Job, JobStatus
-from trainhub.jobs.queue import get_kind
+from trainhub.localtime import format_localtime
 
-FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED)
+if TYPE_CHECKING:
+    from trainhub.accounts.models import User
+
+#: States a job stays in until someone acts (an interrupted job waits for a rerun).
+FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.INTERRUPTED)
+NOT_STARTED = "尚未开始"
+EMPTY = "—"
 
 
 def visible_jobs(user: User) -> sa.Select:
@@ -30,8 +43,17 @@ def get_visible_job(user: User, job_id: str) -> Job | None:
     return db.session.scalar(visible_jobs(user).where(Job.id == job_id))
 
 
+def may_see(user: User, job: Job) -> bool:
+    """Python twin of :func:`visible_jobs`: the job's creator and the office (who may rerun)."""
+    return user.role == Role.OFFICE or job.created_by_id == user.id
+
+
 def is_finished(job: Job) -> bool:
     return job.status in FINISHED
+
+
+def can_rerun(job: Job) -> bool:
+    return job.status == JobStatus.INTERRUPTED
 
 
 def percent(job: Job) -> int | None:
@@ -48,8 +70,21 @@ def result_template(job: Job) -> str | None:
     return kind.result_template if kind else None
 
 
-def status_document(job: Job) -> dict:
-    """What the job page polls: state, progress and, once finished, the error."""
+def may_see_worker(user: User) -> bool:
+    """Host names and process ids are for the office, who runs the system."""
+    return user.role == Role.OFFICE
+
+
+def worker_label(job: Job) -> str:
+    """The worker process of the latest run, in words: ``主机 app1，进程 4242``."""
+    if not job.worker:
+        return EMPTY
+    host, _, pid = job.worker.rpartition(":")
+    return f"主机 {host}，进程 {pid}" if host else job.worker
+
+
+def status_document(job: Job, viewer: User) -> dict:
+    """What the job page polls: every field of the page that changes while a job runs."""
     return {
         "id": job.id,
         "status": job.status.value,
@@ -59,4 +94,7 @@ def status_document(job: Job) -> dict:
         "percent": percent(job),
         "finished": is_finished(job),
         "error": job.error,
+        "started_at_text": format_localtime(job.started_at) or NOT_STARTED,
+        "finished_at_text": format_localtime(job.finished_at) or EMPTY,
+        "worker_text": worker_label(job) if may_see_worker(viewer) else EMPTY,
     }

@@ -1,4 +1,4 @@
-"""The job queue (Huey) and the registry of job kinds.
+"""The job queue (Huey), and the contract every job function keeps.
 
 One module-level Huey instance, :data:`huey`, so that tasks can be declared at import time
 with ``@huey.task()``. :func:`init_jobs` points it at the configured storage:
@@ -8,20 +8,47 @@ with ``@huey.task()``. :func:`init_jobs` points it at the configured storage:
 * otherwise SQLite in ``instance/jobs.sqlite`` — no extra server needed.
 
 Every background job is a :class:`~trainhub.jobs.models.Job` row plus one Huey task,
-:func:`run_job`, which looks the row up and calls the function registered for its kind with
-:func:`job_kind`. A job is scheduled only once the transaction that created its row has
-committed (a worker must never look for a row that does not exist yet, and a rolled-back
-request must not leave a job behind).
+:func:`run_job`, which claims the row and calls the function registered for its kind with
+:func:`job_kind` (see :mod:`trainhub.jobs.runner`). A job is scheduled only once the
+transaction that created its row has committed (a worker must never look for a row that
+does not exist yet, and a rolled-back request must not leave a job behind). A job is
+**claimed exactly once**: ``queued`` → ``running`` is one conditional ``UPDATE``, so a task
+delivered twice, or a rerun racing another rerun, runs the job once.
+
+Transactions: the claim commits; each step commits once, in :meth:`JobContext.progress`;
+the finish commits. Job functions and the operations they call only flush.
+
+Rerunnable jobs — the contract of a job function
+------------------------------------------------
+A worker may die in the middle of any job (SIGKILL, a crashed host, a deployment). Its job
+then shows as interrupted (已中断) once its lease runs out (:mod:`trainhub.jobs.lease`),
+and its owner or the office may rerun it: the same function runs again, from the start,
+with the same parameters. So every job function must be written to be run again:
+
+1. **Parameters say everything.** All input comes from ``params`` (JSON, stored with the
+   job; never personal data) and the database; nothing from memory of a previous run.
+2. **Steps, each committed once.** Work is a series of steps; a step's writes become
+   durable only through ``ctx.progress(done, total)``, which commits them together with the
+   progress. Never commit or roll back in a job function. Work after the last report is
+   rolled back if the run ends early, and redone by the rerun.
+3. **Idempotent steps.** A step first looks at what is already in the database (for bulk
+   certificate issuance: the enrolments already holding a certificate) and does only what
+   is missing, so that a rerun repeating committed steps changes nothing and creates no
+   duplicates. ``ctx.resume_from`` (the steps a previous run reported) may be used to skip
+   ahead, but the data is the truth. Unique constraints are the last line of defence.
+4. **Effects outside the database** (files, mail, calls to other systems) happen after the
+   step that records them has committed, or are idempotent themselves (fixed file names,
+   an idempotency key).
+5. **Short steps.** A stop request (the worker received SIGTERM) is honoured at the next
+   ``ctx.progress`` or ``ctx.checkpoint()``; call ``ctx.checkpoint()`` inside a step that
+   may take more than a few seconds. Let :class:`JobInterrupted` propagate: never catch it.
+6. **Refusals** raise :class:`JobError` with a Chinese message; any other exception fails
+   the job with a generic message (details in the log).
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
-import pkgutil
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -30,15 +57,31 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from huey import Huey
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
+from trainhub import create_app
+from trainhub.config import ConfigError
 from trainhub.db import utcnow
 from trainhub.extensions import db
+from trainhub.jobs.kinds import JobKind, get_kind, import_job_kinds, job_kind, job_kinds
+from trainhub.jobs.lease import MIN_LEASE_SECONDS
 from trainhub.jobs.models import Job, JobStatus
+from trainhub.jobs.runner import (
+    UNEXPECTED_ERROR,
+    UNKNOWN_KIND_ERROR,
+    JobContext,
+    JobError,
+    JobInterrupted,
+    execute_job,
+)
+from trainhub.transaction import durable
+
+__all__ = [
+    "QUEUE_UNAVAILABLE_ERROR", "UNEXPECTED_ERROR", "UNKNOWN_KIND_ERROR", "JobContext", "JobError",
+    "JobInterrupted", "JobKind", "get_kind", "huey", "init_jobs", "job_app", "job_kind",
+    "job_kinds", "run_job", "schedule_after_commit",
+]
 
 log = logging.getLogger(__name__)
 
-#: What a user reads when a job fails for a reason the job did not foresee.
-UNEXPECTED_ERROR = "任务执行时出现意外错误，已记录。请稍后重试；如果问题持续，请联系项目办。"
-UNKNOWN_KIND_ERROR = "系统不认识此任务类型（可能已停用），任务未执行。"
 QUEUE_UNAVAILABLE_ERROR = "任务队列暂时不可用，任务未能提交。请稍后重试；如果问题持续，请联系项目办。"
 
 #: ``session.info`` key holding the ids of jobs to schedule when the transaction commits.
@@ -99,6 +142,10 @@ _state = _State()
 
 def init_jobs(app: Flask) -> None:
     """Configure :data:`huey` for ``app`` and import every feature's job kinds."""
+    lease = app.config.get("JOB_LEASE_SECONDS")
+    if not isinstance(lease, int) or lease < MIN_LEASE_SECONDS:
+        raise ConfigError(f"TRAINHUB_JOB_LEASE_SECONDS must be a whole number of seconds, at "
+                          f"least {MIN_LEASE_SECONDS} (got {lease!r}).")
     if app.config.get("JOBS_IMMEDIATE"):
         huey.configure(storage_class=MemoryStorage, immediate=True)
     elif app.config.get("REDIS_URL"):
@@ -111,106 +158,13 @@ def init_jobs(app: Flask) -> None:
     import_job_kinds()
 
 
-# registry of job kinds --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class JobKind:
-    #: Dotted name stored in ``Job.kind``, e.g. ``demo.count``.
-    name: str
-    #: Default Chinese title of jobs of this kind.
-    title: str
-    #: ``func(ctx, **params)``; returns a JSON-serialisable dict (or None) as the job's result.
-    func: Callable[..., dict | None]
-    #: Template that shows the result on the job page (default: a generic key/value list).
-    result_template: str | None = None
-
-
-_KINDS: dict[str, JobKind] = {}
-
-
-def job_kind(name: str, *, title: str, result_template: str | None = None):
-    """Register the decorated function as the job kind ``name``.
-
-    Declare job kinds in a feature's ``tasks.py`` module; :func:`init_jobs` imports them all.
-    """
-
-    def decorator(func):
-        existing = _KINDS.get(name)
-        if existing is not None and existing.func is not func:
-            raise ValueError(f"job kind {name!r} is already registered")
-        _KINDS[name] = JobKind(name=name, title=title, func=func, result_template=result_template)
-        return func
-
-    return decorator
-
-
-def get_kind(name: str) -> JobKind | None:
-    return _KINDS.get(name)
-
-
-def job_kinds() -> dict[str, JobKind]:
-    return dict(_KINDS)
-
-
-def import_job_kinds() -> None:
-    """Import ``trainhub.<feature>.tasks`` for every feature that has one."""
-    import trainhub
-
-    for module in pkgutil.iter_modules(trainhub.__path__):
-        if not module.ispkg:
-            continue
-        name = f"trainhub.{module.name}.tasks"
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
-
-
-# running a job ----------------------------------------------------------------------------
-
-
-class JobError(Exception):
-    """A foreseen failure; ``message`` (Chinese) is shown to the user as the job's error."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class JobContext:
-    """What a job function gets: its parameters, its creator and a way to report progress.
-
-    Each progress report commits the session, so that the page and the API show it at once:
-    a job is a series of committed steps, and a job function must leave the data consistent
-    at every :meth:`progress` call. Work done after the last report is rolled back on failure.
-    """
-
-    def __init__(self, job: Job):
-        self.job_id = job.id
-        self.params = dict(job.params or {})
-        #: Pass as ``actor_id`` to the audit log: jobs have no signed-in user.
-        self.user_id = job.created_by_id
-
-    @property
-    def job(self) -> Job:
-        return db.session.get(Job, self.job_id)
-
-    def progress(self, done: int, total: int | None = None) -> None:
-        """Record that ``done`` of ``total`` steps are finished and commit."""
-        job = self.job
-        if total is not None:
-            job.progress_total = max(total, 0)
-        done = max(done, 0)
-        if job.progress_total is not None:
-            done = min(done, job.progress_total)
-        job.progress_done = done
-        db.session.commit()
+# running ------------------------------------------------------------------------------------
 
 
 @huey.task()
 def run_job(job_id: str) -> None:
     """The one Huey task: run the job ``job_id`` in an application context of its own."""
-    app = _job_app()
-    with app.app_context():
+    with _job_app().app_context():
         execute_job(job_id)
 
 
@@ -223,62 +177,8 @@ def _job_app() -> Flask:
     if has_app_context():  # immediate mode: the application that committed the job
         return current_app._get_current_object()
     if _state.app is None:  # a consumer started without ``trainhub worker``
-        from trainhub import create_app
-
         _state.app = create_app()
     return _state.app
-
-
-def execute_job(job_id: str) -> None:
-    """Claim the queued job, run its function, store the result or the error. Commits."""
-    claimed = db.session.execute(
-        sa.update(Job)
-        .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
-        .values(status=JobStatus.RUNNING, started_at=utcnow())
-    ).rowcount
-    db.session.commit()
-    if claimed != 1:
-        log.warning("job %s is not waiting in the queue (missing or already taken); skipped", job_id)
-        return
-    job = db.session.get(Job, job_id)
-    kind = get_kind(job.kind)
-    if kind is None:
-        log.error("job %s has the unknown kind %r", job_id, job.kind)
-        _finish_failed(job_id, UNKNOWN_KIND_ERROR)
-        return
-    log.info("job %s (%s) started", job_id, kind.name)
-    context = JobContext(job)
-    try:
-        result = kind.func(context, **context.params)
-        job = context.job
-        job.status = JobStatus.SUCCEEDED
-        job.result = result
-        if job.progress_total is not None:
-            job.progress_done = job.progress_total
-        job.finished_at = utcnow()
-        db.session.commit()
-    except JobError as exc:
-        db.session.rollback()
-        log.info("job %s (%s) refused: %s", job_id, kind.name, exc.message)
-        _finish_failed(job_id, exc.message)
-    except Exception:
-        db.session.rollback()
-        log.exception("job %s (%s) failed", job_id, kind.name)
-        _finish_failed(job_id, UNEXPECTED_ERROR)
-    else:
-        log.info("job %s (%s) succeeded", job_id, kind.name)
-
-
-def _finish_failed(job_id: str, message: str) -> None:
-    try:
-        job = db.session.get(Job, job_id)
-        job.status = JobStatus.FAILED
-        job.error = message
-        job.finished_at = utcnow()
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        log.exception("could not record the failure of job %s", job_id)
 
 
 # scheduling after commit ------------------------------------------------------------------
@@ -312,4 +212,12 @@ def _forget_pending(session, transaction) -> None:
 def _mark_unqueued(job_id: str) -> None:
     """The row is committed but the queue refused the task: say so on the job."""
     with _job_app().app_context():
-        _finish_failed(job_id, QUEUE_UNAVAILABLE_ERROR)
+        try:
+            with durable() as session:
+                session.execute(
+                    sa.update(Job).where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+                    .values(status=JobStatus.FAILED, error=QUEUE_UNAVAILABLE_ERROR,
+                            finished_at=utcnow())
+                )
+        except Exception:
+            log.exception("could not record that job %s was not queued", job_id)

@@ -1,5 +1,8 @@
-/* Job page: poll the job's status JSON and move the progress bar; reload once finished.
-   Without JavaScript the page shows the state at load time and a refresh link. */
+/* Job page: poll the job's status JSON and update every field that changes (status,
+   progress bar, counts, start and end time, worker); reload once the job has ended
+   (succeeded, failed or interrupted) so that the server renders the result, the error or
+   the rerun button. Without JavaScript the page shows the state at load time and a
+   refresh link. */
 (function () {
   "use strict";
 
@@ -13,7 +16,12 @@
   var badge = card.querySelector("[data-job-field=status]");
   var counts = card.querySelector("[data-job-field=counts]");
   var hint = card.querySelector("[data-job-field=hint]");
-  var colours = {queued: "secondary", running: "primary", succeeded: "success", failed: "danger"};
+  var queuedHint = card.querySelector("[data-job-field=queued_hint]");
+  var texts = ["started_at_text", "finished_at_text", "worker_text"].map(function (name) {
+    return {name: name, node: document.querySelector("[data-job-field=" + name + "]")};
+  });
+  var colours = {queued: "secondary", running: "primary", succeeded: "success", failed: "danger",
+                 interrupted: "warning"};
   var interval = 1500;
   var failures = 0;
 
@@ -25,6 +33,14 @@
     if (counts && data.progress_total !== null) {
       counts.textContent = "已完成 " + data.progress_done + " / " + data.progress_total + " 步";
     }
+    if (queuedHint && data.status !== "queued") {
+      queuedHint.hidden = true;
+    }
+    texts.forEach(function (text) {
+      if (text.node && typeof data[text.name] === "string") {
+        text.node.textContent = data[text.name];
+      }
+    });
     if (data.percent === null) {
       bar.style.width = "100%";
       bar.textContent = data.status_label + "…";
