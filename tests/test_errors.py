@@ -195,3 +195,25 @@ def test_api_wrong_method_is_a_problem_with_allow(client):
     assert response.status_code == 405
     assert response.mimetype == PROBLEM
     assert "GET" in response.headers["Allow"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/learners/search", '{"q": "\\ud800"}'),
+        ("/api/v1/organisations", '{"name": "\\udfff机构", "kind": "agency", "county_code": "520204"}'),
+        ("/api/v1/organisations", '{"\\ud83d": "x"}'),
+    ],
+)
+def test_a_lone_surrogate_in_json_is_refused_at_once(app, client, api_headers, path, body):
+    """Half a UTF-16 pair cannot be stored or shown: a clear 400, nothing written, no 500."""
+    from trainhub.audit.models import AuditEntry
+
+    response = client.post(path, data=body, content_type="application/json",
+                           headers=api_headers("office"))
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert "代理项" in response.get_json()["detail"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(
+            AuditEntry.action.startswith("organisation"))) == 0

@@ -8,12 +8,16 @@ cookie is ignored under ``/api/`` so that no cross-site request can act through 
 
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import current_app, g, jsonify, request
 from flask_smorest import Api
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import IntegerConverter
+
+from trainhub.text import clean_line, clean_text, has_lone_surrogate
 
 API_PREFIX = "/api/v1"
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -96,6 +100,89 @@ class ProblemApi(Api):
         pass
 
 
+# request bodies -------------------------------------------------------------------------------
+
+
+def json_body(view):
+    """Refuse a body that is not JSON before the schema reads it (415 / 400)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not request.is_json:
+            return problem(415, "请求体应为 JSON，并带有请求头 Content-Type: application/json。")
+        if request.get_json(silent=True) is None:
+            return problem(400, "请求体不是有效的 JSON。")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _strings(value):
+    """Every text in a parsed JSON document: keys and values, at any depth."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def refuse_malformed_json():
+    """Before any API view: a JSON body holding a lone surrogate (``"\\ud800"``: half a UTF-16
+    pair, which no database or page can hold) is refused at once with a 400, whichever
+    endpoint it was sent to."""
+    if not is_api_request() or not request.is_json:
+        return None
+    body = request.get_json(silent=True)
+    if body is not None and any(has_lone_surrogate(text) for text in _strings(body)):
+        return problem(400, "请求体含有无效的 Unicode 字符（不成对的代理项，如 \\ud800），请检查文本的编码。")
+    return None
+
+
+# fields with Chinese messages ---------------------------------------------------------------------
+
+#: Chinese messages of the errors marshmallow reports for every kind of field.
+COMMON_ERRORS = {"required": "必须填写此字段。", "null": "此字段不能为 null。"}
+
+
+class Text(fields.String):
+    """A one-line text, cleaned by the one rule of :mod:`trainhub.text` (``multiline=True``
+    keeps line breaks: notes, reasons)."""
+
+    default_error_messages = {**COMMON_ERRORS, "invalid": "应为字符串。",
+                              "invalid_utf8": "不是有效的 UTF-8 文本。"}
+
+    def __init__(self, *args, multiline: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.multiline = multiline
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return clean_text(text) if self.multiline else clean_line(text)
+
+
+class Bool(fields.Boolean):
+    default_error_messages = {**COMMON_ERRORS, "invalid": "应为 true 或 false。"}
+
+
+class Day(fields.Date):
+    default_error_messages = {**COMMON_ERRORS, "invalid": "应为日期，格式如 2023-03-01。",
+                              "format": "日期格式无效。"}
+
+
+class InputSchema(Schema):
+    """Base of every request-body schema: unknown fields and a body that is not an object
+    are refused in Chinese, naming the field."""
+
+    error_messages = {"unknown": "未知字段。", "type": "请求体应为 JSON 对象。"}
+
+    class Meta:
+        ordered = True
+
+
 #: Largest value an integer column holds (BIGINT); larger numbers are refused on input.
 MAX_INTEGER = 2**63 - 1
 #: Pages beyond this are refused (the offset would be absurd).
@@ -106,6 +193,7 @@ class Int(fields.Integer):
     """An integer the database can hold: larger values are a 422 naming the field, not a 500."""
 
     default_error_messages = {
+        **COMMON_ERRORS,
         "invalid": "应为整数。",
         "out_of_range": "数值超出允许范围。",
     }

@@ -15,7 +15,7 @@ from markupsafe import escape
 from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
-from trainhub.api import is_api_request, problem, problem_from_http_exception
+from trainhub.api import is_api_request, problem, problem_from_http_exception, refuse_malformed_json
 from trainhub.transaction import conflict_response, rollback
 
 log = logging.getLogger(__name__)
@@ -173,3 +173,4 @@ def register_error_handlers(app) -> None:
     app.register_error_handler(DataError, handle_out_of_range)
     app.register_error_handler(IntegrityError, handle_conflict)
     app.before_request(refuse_oversized_body)
+    app.before_request(refuse_malformed_json)

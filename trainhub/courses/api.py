@@ -8,13 +8,12 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from trainhub.accounts.models import Role
-from trainhub.api import Int, PageArgs, api_user, page_schema, paginate, problem
+from trainhub.api import Int, PageArgs, api_user, json_body, page_schema, paginate, problem
 from trainhub.auth import roles_required
 from trainhub.courses import operations, queries
 from trainhub.courses.models import Course, CourseMode, EnrolmentStatus, SessionStatus
 from trainhub.courses.queries import COURSE_READERS, ENROLLERS
 from trainhub.extensions import db
-from trainhub.orgs.api import json_body
 
 blp = Blueprint(
     "courses_api", __name__, url_prefix="/api/v1",

@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from trainhub.accounts.models import Role
-from trainhub.api import Int, PageArgs, api_user, page_schema, paginate, problem
+from trainhub.api import Int, PageArgs, api_user, json_body, page_schema, paginate, problem
 from trainhub.auth import roles_required
 from trainhub.extensions import db
 from trainhub.geo.queries import resolve_province
@@ -22,7 +22,6 @@ from trainhub.learners.models import Gender, Learner, Qualification
 from trainhub.learners.operations import LearnerError
 from trainhub.learners.queries import AccountStatus, LearnerFilters, account_status
 from trainhub.learners.validation import check_learner_fields
-from trainhub.orgs.api import json_body
 from trainhub.pii import cipher
 
 blp = Blueprint(

@@ -7,12 +7,10 @@ in it; anything else answers 404."""
 
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import request, url_for
+from flask import url_for
 from flask_smorest import Blueprint
 
-from trainhub.api import api_user, paginate, problem
+from trainhub.api import api_user, json_body, paginate, problem
 from trainhub.auth import Role, roles_required
 from trainhub.extensions import db
 from trainhub.geo.queries import resolve_province
@@ -39,20 +37,6 @@ blp = Blueprint(
 )
 
 READERS = (Role.OFFICE, Role.COORDINATOR, Role.CERTIFIER)
-
-
-def json_body(view):
-    """Refuse a body that is not JSON before the schema reads it (415 / 400)."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not request.is_json:
-            return problem(415, "请求体应为 JSON，并带有请求头 Content-Type: application/json。")
-        if request.get_json(silent=True) is None:
-            return problem(400, "请求体不是有效的 JSON。")
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _refused(error: operations.OrgError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from trainhub.api import Int, PageArgs, page_schema
+from trainhub.api import Bool, Day, InputSchema, Int, PageArgs, Text, page_schema
 from trainhub.localtime import local_today
 from trainhub.orgs.models import OrgKind, PairingStatus
 from trainhub.orgs.pairings import PAIRING_NOTE_LIMIT
@@ -14,12 +14,6 @@ KIND_VALUES = [kind.value for kind in OrgKind]
 KIND_HELP = "机构类型：" + "、".join(f"{kind.value} {kind.label}" for kind in OrgKind)
 KIND_ERROR = "机构类型应为以下之一：" + "、".join(f"{k.value}（{k.label}）" for k in OrgKind) + "。"
 
-#: Chinese messages for the type errors marshmallow reports.
-TEXT_ERRORS = {
-    "required": "必须填写此字段。",
-    "null": "此字段不能为 null。",
-    "invalid": "应为字符串。",
-}
 
 
 class OrganisationSchema(Schema):
@@ -55,7 +49,6 @@ class OrganisationListItemSchema(OrganisationSchema):
 
 OrganisationPageSchema = page_schema(OrganisationListItemSchema, "OrganisationPage")
 
-BOOLEAN_ERRORS = {"invalid": "应为 true 或 false。"}
 
 
 class OrganisationArgs(PageArgs):
@@ -67,7 +60,7 @@ class OrganisationArgs(PageArgs):
                              metadata={"description": "省份名称或 2 位省级代码"})
     q = fields.String(validate=validate.Length(max=50, error="最多 {max} 个字符。"),
                       metadata={"description": "按机构名称（包含）或统一社会信用代码（完全一致）查找"})
-    priority = fields.Boolean(error_messages=BOOLEAN_ERRORS,
+    priority = Bool(
                               metadata={"description": "true：只列出重点帮扶县内的机构"})
 
 
@@ -79,50 +72,25 @@ def _input_fields(required: bool) -> dict:
     for every caller.
     """
     return {
-        "name": fields.String(required=required, error_messages=TEXT_ERRORS,
-                              metadata={"description": "机构名称（2–120 个字符），同一县内不能重复",
+        "name": Text(required=required, metadata={"description": "机构名称（2–120 个字符），同一县内不能重复",
                                         "minLength": 2, "maxLength": 120}),
-        "kind": fields.String(required=required, error_messages=TEXT_ERRORS,
-                              metadata={"description": KIND_HELP, "enum": KIND_VALUES}),
-        "county_code": fields.String(required=required, error_messages=TEXT_ERRORS,
-                                     metadata={"description": "所在县的 6 位代码（须在现行代码表中）"}),
-        "credit_code": fields.String(allow_none=True, error_messages=TEXT_ERRORS,
-                                     metadata={"description": "统一社会信用代码（18 位，按 GB 32100 校验）"}),
-        "address": fields.String(allow_none=True, error_messages=TEXT_ERRORS,
-                                 metadata={"description": "地址（最多 200 个字符）", "maxLength": 200}),
-        "contact_name": fields.String(allow_none=True, error_messages=TEXT_ERRORS,
-                                      metadata={"description": "联系人（2–50 个字符）",
+        "kind": Text(required=required, metadata={"description": KIND_HELP, "enum": KIND_VALUES}),
+        "county_code": Text(required=required, metadata={"description": "所在县的 6 位代码（须在现行代码表中）"}),
+        "credit_code": Text(allow_none=True, metadata={"description": "统一社会信用代码（18 位，按 GB 32100 校验）"}),
+        "address": Text(allow_none=True, metadata={"description": "地址（最多 200 个字符）", "maxLength": 200}),
+        "contact_name": Text(allow_none=True, metadata={"description": "联系人（2–50 个字符）",
                                                 "minLength": 2, "maxLength": 50}),
-        "contact_phone": fields.String(allow_none=True, error_messages=TEXT_ERRORS, metadata={
+        "contact_phone": Text(allow_none=True, metadata={
             "description": "11 位手机号码，或带区号的固定电话（如 0858-8221234，可加分机号）"}),
     }
 
 
-class _InputBase(Schema):
-    #: Chinese messages for an unknown field and for a body that is not a JSON object.
-    error_messages = {"unknown": "未知字段。", "type": "请求体应为 JSON 对象。"}
-
-    class Meta:
-        ordered = True
-
-
-OrganisationCreateSchema = _InputBase.from_dict(_input_fields(required=True), name="OrganisationCreate")
-OrganisationUpdateSchema = _InputBase.from_dict(_input_fields(required=False), name="OrganisationUpdate")
+OrganisationCreateSchema = InputSchema.from_dict(_input_fields(required=True), name="OrganisationCreate")
+OrganisationUpdateSchema = InputSchema.from_dict(_input_fields(required=False), name="OrganisationUpdate")
 
 
 # pairings ------------------------------------------------------------------------------------
 
-INTEGER_ERRORS = {
-    "required": "必须填写此字段。",
-    "null": "此字段不能为 null。",
-    "invalid": "应为整数（机构编号）。",
-}
-DATE_ERRORS = {
-    "required": "必须填写此字段。",
-    "null": "此字段不能为 null。",
-    "invalid": "应为日期，格式 YYYY-MM-DD，如 2023-03-01。",
-    "format": "日期无法按 YYYY-MM-DD 格式输出。",
-}
 STATUS_VALUES = [status.value for status in PairingStatus]
 STATUS_HELP = "状态：" + "、".join(f"{s.value} {s.label}" for s in PairingStatus)
 
@@ -169,45 +137,43 @@ PairingPageSchema = page_schema(PairingSchema, "PairingPage")
 
 
 class PairingArgs(PageArgs):
-    supporter = Int(error_messages=INTEGER_ERRORS,
+    supporter = Int(
                                metadata={"description": "支援方机构编号"})
-    recipient = Int(error_messages=INTEGER_ERRORS,
+    recipient = Int(
                                metadata={"description": "受援方机构编号"})
     county = fields.String(validate=validate.Regexp(r"^\d{6}$", error="县级代码应为 6 位数字。"),
                            metadata={"description": "受援方所在县的 6 位代码"})
     province = fields.String(validate=validate.Length(max=32, error="最多 {max} 个字符。"),
                              metadata={"description": "受援方所在省份：名称或 2 位省级代码"})
-    active = fields.Boolean(error_messages=BOOLEAN_ERRORS,
+    active = Bool(
                             metadata={"description": "true：今天进行中的结对；false：未开始或已结束的"})
     status = fields.String(validate=validate.OneOf(STATUS_VALUES, error="状态应为 planned、active 或 ended。"),
                            metadata={"description": STATUS_HELP})
 
 
-def _note_field() -> fields.String:
-    return fields.String(
-        allow_none=True, error_messages=TEXT_ERRORS,
-        validate=validate.Length(max=PAIRING_NOTE_LIMIT, error="备注不能超过 {max} 个字符。"),
-        metadata={"description": "备注，例如结对协议、帮扶内容"},
-    )
+def _note_field() -> Text:
+    return Text(allow_none=True, multiline=True, metadata={
+        "description": f"备注，例如结对协议、帮扶内容（最多 {PAIRING_NOTE_LIMIT} 个字符）",
+        "maxLength": PAIRING_NOTE_LIMIT})
 
 
-PairingCreateSchema = _InputBase.from_dict(
+PairingCreateSchema = InputSchema.from_dict(
     {
-        "supporter_id": Int(required=True, strict=True, error_messages=INTEGER_ERRORS,
+        "supporter_id": Int(required=True, strict=True,
                                        metadata={"description": "支援方机构编号（类型须为 supporter）"}),
-        "recipient_id": Int(required=True, strict=True, error_messages=INTEGER_ERRORS,
+        "recipient_id": Int(required=True, strict=True,
                                        metadata={"description": "受援方机构编号（重点帮扶县内的 agency 或 station）"}),
-        "started_on": fields.Date(required=True, error_messages=DATE_ERRORS,
+        "started_on": Day(required=True,
                                   metadata={"description": "开始日期（不早于 2021-01-01，不晚于今天后 180 天）"}),
-        "ended_on": fields.Date(allow_none=True, error_messages=DATE_ERRORS,
+        "ended_on": Day(allow_none=True,
                                 metadata={"description": "结束日期，可省略；不早于开始日期"}),
         "note": _note_field(),
     },
     name="PairingCreate",
 )
-PairingUpdateSchema = _InputBase.from_dict(
+PairingUpdateSchema = InputSchema.from_dict(
     {
-        "ended_on": fields.Date(allow_none=True, error_messages=DATE_ERRORS,
+        "ended_on": Day(allow_none=True,
                                 metadata={"description": "结束日期；null 表示重新开始（未结束）"}),
         "note": _note_field(),
     },
@@ -221,7 +187,7 @@ PairingUpdateSchema = _InputBase.from_dict(
 class CoverageArgs(Schema):
     province = fields.String(validate=validate.Length(max=32, error="最多 {max} 个字符。"),
                              metadata={"description": "省份名称或 2 位省级代码"})
-    gaps = fields.Boolean(load_default=False, error_messages=BOOLEAN_ERRORS,
+    gaps = Bool(load_default=False,
                           metadata={"description": "true：县级明细只列出尚缺机构、结对或学员的县"})
 
 
