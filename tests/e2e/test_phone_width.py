@@ -105,7 +105,7 @@ class Site:
     """The served application with what the walk needs: accounts, URL map, seeds."""
 
     base: str
-    accounts: dict[str, str]
+    accounts: dict[str, tuple[str, str]]
     rules: dict[str, str]  # endpoint -> rule, for the pages to reach
     adapter: object
     #: Every endpoint of the URL map.
@@ -128,11 +128,11 @@ class Walk:
 # set-up --------------------------------------------------------------------------------------
 
 
-def _accounts(database) -> dict[str, str]:
-    """A demo account of every role with data to show: a province coordinator, an instructor
-    of a course, a trainee enrolled in courses."""
+def _accounts(served_app) -> dict[str, tuple[str, str]]:
+    """User name and password of an account of every role with data to show: the tests' own
+    office account, and of the demo's a province coordinator, an instructor of a course and
+    the trainee with the most enrolments."""
     queries = {
-        "office": "SELECT username FROM user_account WHERE role = 'office' AND username = 'office'",
         "coordinator": "SELECT username FROM user_account WHERE role = 'coordinator' "
                        "ORDER BY length(scope_code), username",
         "instructor": "SELECT u.username FROM user_account u JOIN course_instructor ci ON ci.user_id = u.id "
@@ -142,8 +142,9 @@ def _accounts(database) -> dict[str, str]:
                    "JOIN enrolment e ON e.learner_id = l.id WHERE u.role = 'trainee' "
                    "GROUP BY u.username ORDER BY count(e.id) DESC, u.username",
     }
-    with sqlite3.connect(database) as connection:
-        return {role: connection.execute(sql).fetchone()[0] for role, sql in queries.items()}
+    with sqlite3.connect(served_app.database) as connection:
+        accounts = {role: (connection.execute(sql).fetchone()[0], DEMO_PASSWORD) for role, sql in queries.items()}
+    return {"office": served_app.office, **accounts}
 
 
 def _url_map(tmp_path_factory):
@@ -187,7 +188,7 @@ def _path(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def _set_up(site: Site, browser, served_app, tmp_path_factory) -> None:
+def _set_up(site: Site, browser, tmp_path_factory) -> None:
     """Through the office's pages: two uploads (one previewed, one imported), one-time
     activation links for the new learners, a background job. Pages answering a form are
     measured on the way."""
@@ -197,8 +198,7 @@ def _set_up(site: Site, browser, served_app, tmp_path_factory) -> None:
     context.set_default_timeout(20_000)
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
-    username, password = served_app.office
-    _sign_in(page, site.base, username, password)
+    _sign_in(page, site.base, *site.accounts["office"])
     office = site.seeds.setdefault("office", [])
 
     for confirm in (False, True):
@@ -229,9 +229,9 @@ def _set_up(site: Site, browser, served_app, tmp_path_factory) -> None:
 @pytest.fixture(scope="session")
 def site(served_app, browser, tmp_path_factory) -> Site:
     rules, adapter, endpoints = _url_map(tmp_path_factory)
-    result = Site(base=served_app.base, accounts=_accounts(served_app.database), rules=rules,
+    result = Site(base=served_app.base, accounts=_accounts(served_app), rules=rules,
                   adapter=adapter, endpoints=endpoints)
-    _set_up(result, browser, served_app, tmp_path_factory)
+    _set_up(result, browser, tmp_path_factory)
     return result
 
 
@@ -289,7 +289,7 @@ def _walk(site: Site, browser, role: str) -> Walk:
     context.set_default_timeout(20_000)
     page = context.new_page()
     if role != "anonymous":
-        _sign_in(page, site.base, site.accounts[role], DEMO_PASSWORD)
+        _sign_in(page, site.base, *site.accounts[role])
     queue = [(endpoint, site.adapter.build(endpoint)) for endpoint, rule in sorted(site.rules.items())
              if "<" not in rule]
     queue += site.seeds.get(role, [])
