@@ -190,8 +190,8 @@ def _path(url: str) -> str:
 
 def _set_up(site: Site, browser, tmp_path_factory) -> None:
     """Through the office's pages: two uploads (one previewed, one imported), one-time
-    activation links for the new learners, a background job. Pages answering a form are
-    measured on the way."""
+    activation links for the new learners, a background job. Pages answering a form (the
+    activation links, an enrol page's search results) are measured on the way."""
     roster = tmp_path_factory.mktemp("roster") / "名单.csv"
     _roster(roster)
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
@@ -218,6 +218,15 @@ def _set_up(site: Site, browser, tmp_path_factory) -> None:
     site.form_pages["activation links (learners.activation_links)"] = _problems(page)
     link = page.locator(".activation-url").first.inner_text().strip()
     site.seeds["anonymous"] = [("accounts.activate", _path(link))]
+
+    page.goto(site.base + "/courses")  # the enrol page's search results (a POST answer)
+    page.click("main .course-table a[href^='/courses/']")
+    page.click("main a[href$='/enrol']")
+    page.fill("main input[name=q]", "测试")
+    page.click("main form[role=search] button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("main .learner-results").count() == 1
+    site.form_pages["enrol search results (courses.enrol, POST)"] = _problems(page)
 
     page.goto(site.base + "/jobs")
     page.click("main form[action$='/jobs/demo'] button[type=submit]")
