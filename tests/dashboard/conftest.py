@@ -197,7 +197,8 @@ def world(app, make_user):
             ("L4", "Y", EnrolmentStatus.ENROLLED), ("L5", "Y", EnrolmentStatus.ENROLLED),
             ("L5", "W", EnrolmentStatus.ENROLLED),
         ]:
-            db.session.add(Enrolment(learner=learners[learner], course=courses[key], status=status))
+            db.session.add(Enrolment(learner=learners[learner], course=courses[key], status=status,
+                                     enrolled_at=now - timedelta(days=60)))
 
         for learner, key, status in [
             ("L1", "X1", AttendanceStatus.PRESENT), ("L1", "X2", AttendanceStatus.LATE),

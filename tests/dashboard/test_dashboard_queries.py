@@ -1,26 +1,10 @@
-"""Dashboard reads that deserve a direct look: the attendance rate rule, area names."""
+"""Dashboard reads that deserve a direct look: area names (the attendance-rate rule is tested
+in tests/attendance)."""
 
 from __future__ import annotations
 
-import pytest
-
-from trainhub.dashboard.queries import area_name, attendance_rate
+from trainhub.dashboard.queries import area_name
 from trainhub.extensions import db
-
-
-@pytest.mark.parametrize(
-    ("attended", "excused", "held", "against", "expected"),
-    [
-        (3, 1, 5, False, 0.75),  # excused left out of both sides: 3 / 4
-        (3, 1, 5, True, 0.6),  # excused counted as not attended: 3 / 5
-        (0, 0, 0, False, None),  # nothing held yet
-        (0, 2, 2, False, None),  # every held session excused: nothing to measure
-        (0, 2, 2, True, 0.0),
-        (4, 0, 4, False, 1.0),
-    ],
-)
-def test_attendance_rate(attended, excused, held, against, expected):
-    assert attendance_rate(attended, excused, held, excused_counts_against=against) == expected
 
 
 def test_area_names(app, world):

@@ -183,10 +183,13 @@ def test_trainee_sees_their_courses_rates_and_sessions(client, login, world, pag
     assert "学员L4 · 岷县同心社会工作服务中心" in page
     x_row = page_text(page, f"course-{world.courses['X']}")
     y_row = page_text(page, f"course-{world.courses['Y']}")
-    # X: two sessions held (the cancelled one left out), present at one, no mark at the other
-    assert x_row == "社工机构战略管理 社工机构管理运营 已报名 8 2 / 3 1 0 50.0%"
-    # Y: one held, left early (counts as attended)
-    assert y_row == "项目设计与评估 社工机构管理运营 已报名 8 1 / 3 1 0 100.0%"
+    # X: two sessions held (the cancelled one left out), present at one, no mark at the other;
+    # 80 % of 3 needs all 3, one is missed already
+    assert x_row == ("社工机构战略管理 已报名 社工机构管理运营 · 8 学时 出勤率 50.0% 结业要求不低于 80% "
+                     "已举行 2 / 3 出勤 1 请假 0 即使剩余 1 个课次全部出勤，出勤率也无法达到 80%。")
+    # Y: one held, left early (counts as attended); 80 % of 3 needs 3 attended, 2 more
+    assert y_row == ("项目设计与评估 已报名 社工机构管理运营 · 8 学时 出勤率 100.0% 结业要求不低于 80% "
+                     "已举行 1 / 3 出勤 1 请假 0 还需出勤 2 次（剩余 2 个课次）才能达到 80%。")
     upcoming = page_text(page, "next-sessions")
     for title in ("X第三讲", "Y第二讲", "Y第三讲（客座）"):
         assert title in upcoming
@@ -197,8 +200,29 @@ def test_trainee_withdrawn_course_has_no_upcoming_sessions(client, login, world,
     user = login(Role.TRAINEE)
     _link_learner(app, world.learners["L3"], user.id)
     page = client.get("/").get_data(as_text=True)
-    assert "已退课" in page_text(page, f"course-{world.courses['X']}")
+    row = page_text(page, f"course-{world.courses['X']}")
+    assert "已退课" in row and "已退出本课程。" in row
+    assert "出勤率" not in row  # no rate or prospects for a course the learner left
     assert "暂无课次安排" in page_text(page, "next-sessions")
+
+
+def test_late_enrolment_counts_only_later_sessions(client, login, world, page_text, app):
+    """Enrolled in X after its two sessions were held: not 0 %, nothing counted yet."""
+    from trainhub.courses.models import Enrolment
+    from trainhub.db import utcnow
+
+    user = login(Role.TRAINEE)
+    _link_learner(app, world.learners["L5"], user.id)
+    with app.app_context():
+        db.session.add(Enrolment(learner_id=world.learners["L5"], course_id=world.courses["X"],
+                                 enrolled_at=utcnow() - timedelta(days=1)))
+        db.session.commit()
+    row = page_text(client.get("/").get_data(as_text=True), f"course-{world.courses['X']}")
+    assert "出勤率 — 结业要求不低于 80%" in row
+    assert "已举行 0 / 1 出勤 0 请假 0" in row
+    # the one session left must be attended (80 % of 1)
+    assert "还需出勤 1 次（剩余 1 个课次）才能达到 80%。" in row
+    assert "报名前已开始的 2 个课次不计入出勤率。" in row
 
 
 @pytest.fixture
@@ -225,7 +249,8 @@ def rate_course(app, world):
         starts = now + timedelta(days=1)
         db.session.add(TrainingSession(course=course, title="R结业讲", starts_at=starts,
                                        ends_at=starts + timedelta(hours=2), venue="岑巩县社工站会议室"))
-        db.session.add(Enrolment(learner_id=world.learners["L1"], course=course))
+        db.session.add(Enrolment(learner_id=world.learners["L1"], course=course,
+                                 enrolled_at=now - timedelta(days=30)))
         db.session.commit()
         return course.id
 
@@ -235,7 +260,9 @@ def test_excused_sessions_are_left_out_by_default(client, login, world, rate_cou
     _link_learner(app, world.learners["L1"], user.id)
     page = client.get("/").get_data(as_text=True)
     row = page_text(page, f"course-{rate_course}")
-    assert row == "社区需求评估 社工机构管理运营 已报名 12.5 5 / 6 3 1 75.0%"  # 3 / (5 - 1)
+    # 3 / (5 - 1); 80 % of the 5 counted sessions needs 4 attended: the last one
+    assert row == ("社区需求评估 已报名 社工机构管理运营 · 12.5 学时 出勤率 75.0% 结业要求不低于 80% "
+                   "已举行 5 / 6 出勤 3 请假 1 还需出勤 1 次（剩余 1 个课次）才能达到 80%。")
     assert "地点：岑巩县社工站会议室" in page_text(page, "next-sessions")
 
 
@@ -245,7 +272,10 @@ def test_excused_sessions_count_against_when_configured(client, login, world, ra
     user = login(Role.TRAINEE)
     _link_learner(app, world.learners["L1"], user.id)
     row = page_text(client.get("/").get_data(as_text=True), f"course-{rate_course}")
-    assert row == "社区需求评估 社工机构管理运营 已报名 12.5 5 / 6 3 1 60.0% 请假计为缺勤"  # 3 / 5
+    # 3 / 5; 80 % of 6 needs 5 attended, only one session left
+    assert row == ("社区需求评估 已报名 社工机构管理运营 · 12.5 学时 出勤率 60.0% 结业要求不低于 80% "
+                   "已举行 5 / 6 出勤 3 请假 1 即使剩余 1 个课次全部出勤，出勤率也无法达到 80%。 "
+                   "本课程请假计为缺勤。")
 
 
 def test_course_rule_overrides_the_configured_one(client, login, world, rate_course, page_text, app):
@@ -260,7 +290,9 @@ def test_course_rule_overrides_the_configured_one(client, login, world, rate_cou
     _link_learner(app, world.learners["L2"], user.id)
     page = client.get("/").get_data(as_text=True)
     # L2 in X: excused at one of the two held sessions, absent at the other -> 0 / 1
-    assert page_text(page, f"course-{world.courses['X']}").endswith("2 / 3 0 1 0.0%")
+    row = page_text(page, f"course-{world.courses['X']}")
+    assert "出勤率 0.0%" in row and "已举行 2 / 3 出勤 0 请假 1" in row
+    assert "本课程请假计为缺勤" not in row
 
 
 def test_trainee_without_learner_record_is_told_so(client, login, page_text):

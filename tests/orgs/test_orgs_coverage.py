@@ -25,7 +25,7 @@ def row_of(page: str, code: str) -> str:
 def cells(row: str) -> list[str]:
     import re
 
-    return re.findall(r'<td class="text-end">(?:<a [^>]+>)?([^<]*)', row)
+    return re.findall(r'<td class="text-end"[^>]*>(?:<a [^>]+>)?([^<]*)', row)
 
 
 def test_office_sees_every_priority_county_by_province(client, login, org_world):

@@ -43,7 +43,7 @@ def test_office_lists_every_organisation_with_learner_counts(client, login, org_
     assert "共 7 个机构" in page
     assert len(names_in(page)) == 7
     row = page.split("水城区阳光社会工作服务中心")[1].split("</tr>")[0]
-    assert '<td class="text-end">2</td>' in row  # two learners
+    assert '<td class="text-end" data-label="学员">2</td>' in row  # two learners
     assert "138****5678" in row and "13812345678" not in page  # the contact phone is masked
     assert "重点帮扶县" in row
 

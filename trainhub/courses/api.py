@@ -3,6 +3,8 @@ withdraw) and a trainee's own enrolments. Writes go through :mod:`trainhub.cours
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -11,8 +13,9 @@ from trainhub.accounts.models import Role
 from trainhub.api import Int, PageArgs, api_user, json_body, page_schema, paginate, problem
 from trainhub.auth import roles_required
 from trainhub.courses import operations, queries
-from trainhub.courses.models import Course, CourseMode, EnrolmentStatus, SessionStatus
+from trainhub.courses.models import Course, CourseMode, Enrolment, EnrolmentStatus, SessionStatus
 from trainhub.courses.queries import COURSE_READERS, ENROLLERS
+from trainhub.db import utcnow
 from trainhub.extensions import db
 
 blp = Blueprint(
@@ -117,6 +120,12 @@ class EnrolmentSchema(Schema):
 EnrolmentPageSchema = page_schema(EnrolmentSchema, "EnrolmentPage")
 
 
+class EnrolmentCreatedSchema(EnrolmentSchema):
+    warning = fields.String(allow_none=True, required=True,
+                            metadata={"description": "课程已开课或已结束时的提醒（报名前已开始的课次不计入"
+                                                     "出勤率）；课程尚未开课时为 null"})
+
+
 class EnrolmentArgs(PageArgs):
     course_id = Int(metadata={"description": "只列出此课程的报名"},
                                error_messages={"invalid": "课程编号应为整数。"})
@@ -184,6 +193,17 @@ def _course_item(course: Course, counts: queries.CourseCounts) -> dict:
         "free_places": counts.free_places,
         "instructors": [user.display_name for user in course.instructors],
     }
+
+
+@dataclass(frozen=True)
+class _Created:
+    """An enrolment with the warning its creation answers (:class:`EnrolmentCreatedSchema`)."""
+
+    enrolment: Enrolment
+    warning: str | None
+
+    def __getattr__(self, name: str):
+        return getattr(self.enrolment, name)
 
 
 def _refused(error: operations.EnrolmentError, status: int):
@@ -270,8 +290,8 @@ def get_enrolment(enrolment_id: int):
 @roles_required(*ENROLLERS)
 @json_body
 @blp.arguments(EnrolmentCreateSchema)
-@blp.response(201, EnrolmentSchema)
-@blp.alt_response(200, schema=EnrolmentSchema, description="学员已报名或已在候补名单上：原样返回，未作更改")
+@blp.response(201, EnrolmentCreatedSchema)
+@blp.alt_response(200, schema=EnrolmentCreatedSchema, description="学员已报名或已在候补名单上：原样返回，未作更改")
 @blp.alt_response(409, description="课程已满且 waitlist 为 false；errors 指出 course_id")
 @blp.alt_response(415, description="请求体不是 JSON")
 def create_enrolment(data):
@@ -281,6 +301,8 @@ def create_enrolment(data):
     ``"waitlist": false``, is refused (409). Enrolling again is harmless: an enrolled or
     waitlisted learner is returned unchanged (200); a withdrawn one is enrolled again (201).
     A learner who does not exist or lies outside a coordinator's area is refused (422).
+    Enrolling in a course under way or ended is allowed, with a ``warning`` saying how many
+    sessions have already started: they do not count towards the learner's attendance rate.
     """
     user = api_user()
     learner = queries.learner_in_area(user, data["learner_id"])
@@ -299,7 +321,8 @@ def create_enrolment(data):
         return _refused(exc, 409)
     enrolment_id = result.enrolment.id
     location = {"Location": url_for("courses_api.get_enrolment", enrolment_id=enrolment_id)}
-    return queries.get_enrolment(user, enrolment_id), 201 if result.changed else 200, location
+    warning = queries.course_timing(course.id, utcnow()).late_warning
+    return _Created(queries.get_enrolment(user, enrolment_id), warning), 201 if result.changed else 200, location
 
 
 @blp.route("/enrolments/<int:enrolment_id>/withdraw", methods=["POST"])

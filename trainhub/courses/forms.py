@@ -104,7 +104,14 @@ class LearnerSearchForm(FlaskForm):
     )
 
 
-class EnrolSelectionForm(FlaskForm):
+class _LateConfirmation:
+    """The explicit confirmation an enrolment in a course under way or ended needs (the view
+    asks for it only then: see :class:`trainhub.courses.queries.CourseTiming`)."""
+
+    confirm_late = BooleanField("我已了解上述情况，仍要报名")
+
+
+class EnrolSelectionForm(_LateConfirmation, FlaskForm):
     """Enrol the learners ticked in a search result (one or many)."""
 
     learner_ids = IdListField("学员")
@@ -116,7 +123,7 @@ class EnrolSelectionForm(FlaskForm):
             raise ValidationError("请至少勾选一名学员。")
 
 
-class EnrolOrganisationForm(FlaskForm):
+class EnrolOrganisationForm(_LateConfirmation, FlaskForm):
     """Enrol every learner of one organisation."""
 
     organisation_id = IdField("机构")
@@ -128,7 +135,7 @@ class EnrolOrganisationForm(FlaskForm):
             raise ValidationError("请选择机构。")
 
 
-class EnrolCountyForm(FlaskForm):
+class EnrolCountyForm(_LateConfirmation, FlaskForm):
     """Enrol every learner of one county (within the user's area)."""
 
     county = SelectField("县区", choices=_choices([("", "请选择县区")]), validate_choice=False,

@@ -171,6 +171,8 @@ def _fill_from_waiting_list(places: _Places) -> list[Enrolment]:
         enrolment = waiting.pop(0)
         enrolment.status = EnrolmentStatus.ENROLLED
         enrolment.waitlist_position = None
+        # enrolled from now on: sessions held while waiting do not count towards the rate
+        enrolment.enrolled_at = utcnow()
         places.enrolled += 1
         promoted.append(enrolment)
     _renumber_waiting_list(places, waiting)

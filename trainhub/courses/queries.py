@@ -13,6 +13,7 @@ Who sees what:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ from trainhub.courses.models import (
     Enrolment,
     EnrolmentStatus,
     Phase,
+    SessionStatus,
     Track,
     TrainingSession,
     course_instructor,
@@ -173,6 +175,55 @@ def phases_and_tracks() -> list[Phase]:
             sa.select(Phase).options(selectinload(Phase.tracks)).order_by(Phase.programme_id, Phase.number)
         )
     )
+
+
+@dataclass(frozen=True)
+class CourseTiming:
+    """How far a course's timetable has run (cancelled sessions aside), for warning before a
+    late enrolment: only sessions that start after a learner's enrolment count towards their
+    attendance rate (:mod:`trainhub.attendance.rates`)."""
+
+    total: int
+    #: Sessions that have started (held or under way).
+    started: int
+    #: Sessions that have ended.
+    held: int
+
+    @property
+    def ended(self) -> bool:
+        return self.total > 0 and self.held == self.total
+
+    @property
+    def under_way(self) -> bool:
+        return self.started > 0 and not self.ended
+
+    @property
+    def late_warning(self) -> str | None:
+        """The warning shown before enrolling in a course under way or ended (None before
+        its first session)."""
+        if self.ended:
+            return (f"本课程已结束：{self.total} 个课次均已举行。现在报名的学员没有可计入出勤率的课次，"
+                    "无法按出勤率结业。")
+        if not self.started:
+            return None
+        running = self.started - self.held
+        return (f"本课程已开课：共 {self.total} 个课次，已举行 {self.held} 个"
+                + (f"，另有 {running} 个正在进行" if running else "")
+                + f"。现在报名，已开始的 {self.started} 个课次不计入出勤率，"
+                f"出勤率按之后的 {self.total - self.started} 个课次计算。")
+
+
+def course_timing(course_id: int, now: datetime) -> CourseTiming:
+    """Sessions of the course (not cancelled): in all, started by ``now``, ended by ``now``."""
+    session = TrainingSession
+    total, started, held = db.session.execute(
+        sa.select(
+            sa.func.count(session.id),
+            sa.func.count(session.id).filter(session.starts_at <= now),
+            sa.func.count(session.id).filter(session.ends_at <= now),
+        ).where(session.course_id == course_id, session.status != SessionStatus.CANCELLED)
+    ).one()
+    return CourseTiming(total=total or 0, started=started or 0, held=held or 0)
 
 
 def course_sessions(course_id: int) -> list[TrainingSession]:

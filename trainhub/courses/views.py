@@ -23,6 +23,7 @@ from trainhub.courses.forms import (
 )
 from trainhub.courses.models import Course, EnrolmentStatus
 from trainhub.courses.queries import COURSE_READERS, ENROLLERS
+from trainhub.db import utcnow
 from trainhub.extensions import db
 from trainhub.learners.models import Learner
 from trainhub.spreadsheets import to_xlsx
@@ -130,6 +131,7 @@ def _render_enrol(course: Course, q: str | None, *, search_form=None, selection_
         "courses/enrol.html",
         course=course,
         counts=queries.course_counts([course], current_user)[course.id],
+        timing=queries.course_timing(course.id, utcnow()),
         q=q or "",
         search_form=search_form,
         search=search,
@@ -151,6 +153,17 @@ def _single_message(learner: Learner, summary: operations.EnrolmentSummary, cour
         return f"{learner.name} 已{summary.already[0].status.label}，未作更改。", "info"
     return (f"{operations.full_message(course)}，未为 {learner.name} 报名"
             "（未选择进入候补名单）。"), "danger"
+
+
+def _late_confirmed(course: Course, form) -> bool:
+    """A course under way or ended takes an enrolment only with the explicit confirmation;
+    without it the form's ``confirm_late`` says why. Called after the form's validation (and
+    combined with ``&``, not ``and``) so that every error shows at once."""
+    timing = queries.course_timing(course.id, utcnow())
+    if timing.started and not form.confirm_late.data:
+        form.confirm_late.errors.append(f"{timing.late_warning}如仍要报名，请勾选确认。")
+        return False
+    return True
 
 
 def _enrol_and_report(course: Course, learners: list[Learner], *, waitlist: bool, what: str):
@@ -184,7 +197,7 @@ def enrol(course_id: int):
 def enrol_selection(course_id: int):
     course = _course_or_404(course_id)
     form = EnrolSelectionForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() & _late_confirmed(course, form):
         wanted = list(dict.fromkeys(form.learner_ids.data))
         learners = queries.learners_in_area(current_user, wanted)
         if len(learners) == len(wanted):
@@ -199,7 +212,7 @@ def enrol_selection(course_id: int):
 def enrol_organisation(course_id: int):
     course = _course_or_404(course_id)
     form = EnrolOrganisationForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() & _late_confirmed(course, form):
         organisation = queries.organisation_in_area(current_user, form.organisation_id.data)
         if organisation is None:
             abort(404)
@@ -218,7 +231,7 @@ def enrol_county(course_id: int):
     form = EnrolCountyForm()
     counties = queries.counties_with_learners(current_user)
     form.set_choices(counties)
-    if form.validate_on_submit():
+    if form.validate_on_submit() & _late_confirmed(course, form):
         county = next(c for c in counties if c.code == form.county.data)
         learners = queries.learners_of_county(current_user, county.code)
         return _enrol_and_report(course, learners, waitlist=form.waitlist.data,

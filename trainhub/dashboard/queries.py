@@ -8,7 +8,9 @@ Terms used throughout:
 - a coordinator's area is applied through :func:`trainhub.auth.area_clause` on the county
   code of the organisation a learner belongs to (or of the county itself). Courses are not
   tied to a place: a coordinator's courses are those in which a learner of their area is
-  enrolled, and their sessions are the sessions of those courses.
+  enrolled, and their sessions are the sessions of those courses;
+- a trainee's attendance rates follow the rule of :mod:`trainhub.attendance.rates` (only
+  sessions after their enrolment count), read through :mod:`trainhub.attendance.queries`.
 
 Results are plain dataclasses so that templates never touch the database.
 """
@@ -18,14 +20,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from trainhub.accounts.models import Role, User
-from trainhub.attendance.models import Attendance, AttendanceStatus
+from trainhub.attendance.models import Attendance
+from trainhub.attendance.queries import CourseProgress, learner_progress
 from trainhub.auth import area_clause
 from trainhub.certificates.models import Certificate, CertificateKind, CertificateStatus
 from trainhub.courses.models import (
@@ -34,7 +36,6 @@ from trainhub.courses.models import (
     Enrolment,
     EnrolmentStatus,
     SessionStatus,
-    Track,
     TrainingSession,
     course_instructor,
 )
@@ -45,9 +46,6 @@ from trainhub.learners.models import Learner
 from trainhub.orgs.models import Organisation, OrgKind
 
 log = logging.getLogger(__name__)
-
-#: Attendance statuses that count as attended (出勤, 迟到, 早退).
-ATTENDED = tuple(s for s in AttendanceStatus if s.counts_as_attended)
 
 #: How many sessions the dashboards list.
 LIST_LIMIT = 10
@@ -108,21 +106,6 @@ def _session_items(where, limit: int = LIST_LIMIT) -> list[SessionItem]:
         .limit(limit)
     )
     return [SessionItem(*row) for row in db.session.execute(stmt)]
-
-
-def attendance_rate(
-    attended: int, excused: int, held_count: int, *, excused_counts_against: bool
-) -> float | None:
-    """Sessions attended / sessions held so far (PRODUCT.md, "Rules that users rely on").
-
-    Excused sessions (请假) are left out of both sides unless ``excused_counts_against``,
-    in which case they stay in the denominator as not attended. None when nothing can be
-    measured yet (no session held, or every held session excused).
-    """
-    denominator = held_count if excused_counts_against else held_count - excused
-    if denominator <= 0:
-        return None
-    return attended / denominator
 
 
 def area_name(scope_code: str | None) -> str | None:
@@ -404,28 +387,6 @@ def certifier_summary(now: datetime, zone: ZoneInfo) -> CertifierSummary:
 
 
 @dataclass(frozen=True)
-class CourseProgress:
-    course_id: int
-    code: str
-    title: str
-    track: str
-    class_hours: Decimal
-    status: EnrolmentStatus
-    sessions_total: int
-    sessions_held: int
-    attended: int
-    excused: int
-    excused_counts_against: bool
-
-    @property
-    def rate(self) -> float | None:
-        return attendance_rate(
-            self.attended, self.excused, self.sessions_held,
-            excused_counts_against=self.excused_counts_against,
-        )
-
-
-@dataclass(frozen=True)
 class TraineeSummary:
     learner_name: str
     organisation: str
@@ -434,11 +395,10 @@ class TraineeSummary:
     next_sessions: list[SessionItem]
 
 
-def trainee_summary(user: User, now: datetime, *, excused_counts_against: bool) -> TraineeSummary | None:
-    """The trainee's own learner record: courses, attendance rates, sessions to come.
-
-    ``excused_counts_against`` is the programme-wide setting, used for courses that do not
-    set their own. None when the account is not linked to a learner record.
+def trainee_summary(user: User, now: datetime) -> TraineeSummary | None:
+    """The trainee's own learner record: their courses with attendance rates (the rule of
+    :mod:`trainhub.attendance.rates`) and the sessions to come. None when the account is not
+    linked to a learner record.
     """
     learner = db.session.execute(
         sa.select(Learner.id, Learner.name, Organisation.name)
@@ -449,64 +409,7 @@ def trainee_summary(user: User, now: datetime, *, excused_counts_against: bool) 
         return None
     learner_id, learner_name, organisation = learner
 
-    enrolments = db.session.execute(
-        sa.select(
-            Course.id, Course.code, Course.title, Track.name, Course.class_hours,
-            Enrolment.status, Course.excused_counts_against,
-        )
-        .join(Course, Course.id == Enrolment.course_id)
-        .join(Track, Track.id == Course.track_id)
-        .where(Enrolment.learner_id == learner_id)
-        .order_by(Course.code)
-    ).all()
-    course_ids = [row[0] for row in enrolments]
-
-    sessions = {
-        course_id: (total or 0, done or 0)
-        for course_id, total, done in db.session.execute(
-            sa.select(
-                TrainingSession.course_id,
-                sa.func.count(TrainingSession.id),
-                sa.func.count(TrainingSession.id).filter(TrainingSession.ends_at <= now),
-            )
-            .where(
-                TrainingSession.course_id.in_(course_ids),
-                TrainingSession.status != SessionStatus.CANCELLED,
-            )
-            .group_by(TrainingSession.course_id)
-        )
-    }
-    marks: dict[int, dict[AttendanceStatus, int]] = {}
-    for course_id, status, count in db.session.execute(
-        sa.select(TrainingSession.course_id, Attendance.status, sa.func.count(Attendance.id))
-        .join(TrainingSession, TrainingSession.id == Attendance.session_id)
-        .where(Attendance.learner_id == learner_id, held(now))
-        .group_by(TrainingSession.course_id, Attendance.status)
-    ):
-        marks.setdefault(course_id, {})[status] = count
-
-    courses = []
-    for course_id, code, title, track, hours, status, course_rule in enrolments:
-        total, done = sessions.get(course_id, (0, 0))
-        counted = marks.get(course_id, {})
-        courses.append(
-            CourseProgress(
-                course_id=course_id,
-                code=code,
-                title=title,
-                track=track,
-                class_hours=hours,
-                status=status,
-                sessions_total=total,
-                sessions_held=done,
-                attended=sum(counted.get(s, 0) for s in ATTENDED),
-                excused=counted.get(AttendanceStatus.EXCUSED, 0),
-                excused_counts_against=(
-                    excused_counts_against if course_rule is None else course_rule
-                ),
-            )
-        )
-
+    courses = learner_progress(learner_id, now=now)
     enrolled_courses = sa.select(Enrolment.course_id).where(
         Enrolment.learner_id == learner_id, Enrolment.status == EnrolmentStatus.ENROLLED
     )

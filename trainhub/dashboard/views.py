@@ -31,9 +31,7 @@ def index():
     if role == Role.CERTIFIER:
         summary = queries.certifier_summary(now, ZoneInfo(current_app.config["TIMEZONE"]))
         return render_template("dashboard/certifier.html", summary=summary, now=now)
-    summary = queries.trainee_summary(
-        user, now, excused_counts_against=bool(current_app.config["EXCUSED_COUNTS_AGAINST"])
-    )
+    summary = queries.trainee_summary(user, now)
     return render_template("dashboard/trainee.html", summary=summary, now=now)
 
 
