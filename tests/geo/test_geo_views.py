@@ -72,7 +72,9 @@ def test_county_page_shows_organisations_and_flag_history(client, login, referen
     response = client.get("/counties/520204")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "机构数</dt><dd class=\"col-sm-9\">0 个" in page
+    organisations = page.split('id="organisations-count">')[1].split("</dd>")[0]
+    assert "0 个" in organisations and "/organisations?county=520204" in organisations
+    assert "0 名" in page.split('id="learners-count">')[1].split("</dd>")[0]
     assert "初始化（已确认名单）" in page and "2021-08-27" in page
     assert client.get("/counties/999999").status_code == 404
 

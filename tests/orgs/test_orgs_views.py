@@ -142,7 +142,7 @@ def test_organisation_page(client, login, org_world):
     assert "水城区阳光社会工作服务中心" in page and "社工机构" in page
     assert 'href="/counties/520204"' in page and "国家乡村振兴重点帮扶县" in page
     assert "13812345678" in page  # the full contact number on the organisation's own page
-    learners = page.split('id="learner-count">')[1].split("</dd>")[0]
+    learners = page.split('id="learners-count">')[1].split("</dd>")[0]
     assert "2 名" in learners and f"/learners?organisation={org_id}" in learners
     pairings = page.split('id="pairings"')[1]
     assert "北京市东城区社会工作协会" in pairings and "进行中" in pairings

@@ -131,14 +131,6 @@ def flag_history(code: str) -> list[AuditEntry]:
     )
 
 
-def organisation_count(code: str) -> int:
-    from trainhub.orgs.models import Organisation
-
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Organisation).where(Organisation.county_code == code)
-    )
-
-
 def code_list_versions() -> list[CodeListVersion]:
     return list(
         db.session.scalars(sa.select(CodeListVersion).order_by(CodeListVersion.loaded_at.desc()))

@@ -7,9 +7,11 @@ from flask_login import current_user
 
 from trainhub.auth import Role, in_area, roles_required
 from trainhub.extensions import db
+from trainhub.figures import collect
 from trainhub.geo import queries
 from trainhub.geo.forms import CountyFilterForm, PriorityFlagForm
 from trainhub.geo.operations import EXPECTED_PRIORITY_COUNT, CountyError, set_priority
+from trainhub.geo.signals import county_figures
 
 bp = Blueprint("geo", __name__)
 
@@ -54,7 +56,7 @@ def _render_county(county, form: PriorityFlagForm | None, status: int = 200):
         "geo/county.html",
         county=county,
         form=form,
-        organisation_count=queries.organisation_count(county.code),
+        figures=collect(county_figures, [county.code]),
         history=queries.flag_history(county.code),
         priority_total=queries.priority_count(),
         expected=EXPECTED_PRIORITY_COUNT,

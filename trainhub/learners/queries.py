@@ -16,18 +16,22 @@ from datetime import date
 
 import pandas as pd
 import sqlalchemy as sa
+from flask import url_for
 from sqlalchemy.orm import contains_eager, selectinload
 
 from trainhub.accounts.models import User
 from trainhub.auth import area_clause
 from trainhub.db import LabelledEnum
 from trainhub.extensions import db
+from trainhub.figures import Figure
 from trainhub.geo.models import County
+from trainhub.geo.signals import county_figures
 from trainhub.learners import idcard
 from trainhub.learners.models import Learner, Qualification
 from trainhub.learners.operations import TRAINEE_USERNAME_PREFIX
 from trainhub.learners.validation import normalize_phone
 from trainhub.orgs.models import Organisation
+from trainhub.orgs.signals import organisation_figures
 from trainhub.pii import cipher
 
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -303,3 +307,33 @@ def learners_frame(learners) -> pd.DataFrame:
 
 def export_frame(user: User, filters: LearnerFilters) -> pd.DataFrame:
     return learners_frame(db.session.scalars(learner_list_stmt(user, filters)).unique())
+
+
+# figures for the pages of features below -------------------------------------------------------
+
+
+def learners_per_organisation(sender, *, keys: list[int]) -> Figure:
+    """The learners of each organisation (the organisations feature's list, page and export)."""
+    rows = db.session.execute(
+        sa.select(Learner.organisation_id, sa.func.count(Learner.id))
+        .where(Learner.organisation_id.in_(keys))
+        .group_by(Learner.organisation_id)
+    ).all() if keys else []
+    return Figure("learners", "学员", "名", dict(rows),
+                  link=lambda org_id: url_for("learners.list", organisation=org_id), order=20)
+
+
+def learners_per_county(sender, *, keys: list[str]) -> Figure:
+    """The learners of the organisations of each county (a county's page)."""
+    rows = db.session.execute(
+        sa.select(Organisation.county_code, sa.func.count(Learner.id))
+        .join(Organisation, Organisation.id == Learner.organisation_id)
+        .where(Organisation.county_code.in_(keys))
+        .group_by(Organisation.county_code)
+    ).all() if keys else []
+    return Figure("learners", "学员", "名", dict(rows),
+                  link=lambda code: url_for("learners.list", county=code), order=20)
+
+
+organisation_figures.connect(learners_per_organisation)
+county_figures.connect(learners_per_county)

@@ -13,14 +13,18 @@ from datetime import date
 
 import pandas as pd
 import sqlalchemy as sa
+from flask import url_for
 from sqlalchemy.orm import aliased, selectinload
 
 from trainhub.auth import Actor, Role, area_clause
 from trainhub.extensions import db
+from trainhub.figures import Figure, collect
 from trainhub.geo.models import County
 from trainhub.geo.operations import EXPECTED_PRIORITY_COUNT
+from trainhub.geo.signals import county_figures
 from trainhub.localtime import format_localtime, local_today
 from trainhub.orgs.models import Organisation, OrgKind, Pairing, PairingStatus
+from trainhub.orgs.signals import organisation_figures
 from trainhub.pii import mask_phone
 
 #: Organisation kinds that can receive support in a pairing (every kind but a supporter).
@@ -89,54 +93,43 @@ def get_organisation(user: Actor, org_id: int) -> Organisation | None:
     )
 
 
-def _learner_count_column() -> sa.ScalarSelect:
-    from trainhub.learners.models import Learner
-
-    return (
-        sa.select(sa.func.count(Learner.id))
-        .where(Learner.organisation_id == Organisation.id)
-        .correlate(Organisation)
-        .scalar_subquery()
-    )
-
-
-def learner_counts(org_ids: list[int]) -> dict[int, int]:
-    """Learners per organisation for the given ids (one grouped query); missing ids have 0."""
-    from trainhub.learners.models import Learner
-
-    if not org_ids:
-        return {}
+def organisations_per_county(sender, *, keys: list[str]) -> Figure:
+    """The organisations of each county, for the county's page (:mod:`trainhub.geo.signals`)."""
     rows = db.session.execute(
-        sa.select(Learner.organisation_id, sa.func.count(Learner.id))
-        .where(Learner.organisation_id.in_(org_ids))
-        .group_by(Learner.organisation_id)
-    )
-    counts = dict.fromkeys(org_ids, 0)
-    counts.update({org_id: count for org_id, count in rows})
-    return counts
+        sa.select(Organisation.county_code, sa.func.count(Organisation.id))
+        .where(Organisation.county_code.in_(keys))
+        .group_by(Organisation.county_code)
+    ) if keys else []
+    return Figure("organisations", "机构", "个", dict(rows.all()) if keys else {},
+                  link=lambda code: url_for("orgs.list", county=code), order=10)
+
+
+county_figures.connect(organisations_per_county)
 
 
 ORGANISATION_COLUMNS = (
     "编号", "机构名称", "机构类型", "省份", "地市", "县（区）", "县级代码", "重点帮扶县",
-    "统一社会信用代码", "地址", "联系人", "联系电话", "学员数", "登记时间",
+    "统一社会信用代码", "地址", "联系人", "联系电话",
 )
 
 
 def organisation_table(user: Actor, **filters) -> pd.DataFrame:
-    """Every organisation :func:`organisation_list_stmt` selects, one row each, with its
-    learner count; the contact phone is masked."""
-    stmt = organisation_list_stmt(user, **filters).add_columns(_learner_count_column())
+    """The filtered organisation list as an export sheet, with every contributed figure
+    (the learners of each, …) as a column; the contact phone is masked."""
+    orgs = list(db.session.scalars(organisation_list_stmt(user, **filters)).unique())
+    figures = collect(organisation_figures, [org.id for org in orgs])
     rows = [
         (
             org.id, org.name, org.kind.label, org.county.province, org.county.prefecture,
             org.county.name, org.county_code, "是" if org.county.is_priority else "否",
             org.credit_code, org.address, org.contact_name,
             mask_phone(org.contact_phone) if org.contact_phone else None,
-            learners, format_localtime(org.created_at),
+            *(figure.of(org.id) for figure in figures), format_localtime(org.created_at),
         )
-        for org, learners in db.session.execute(stmt).unique()
+        for org in orgs
     ]
-    return pd.DataFrame(rows, columns=list(ORGANISATION_COLUMNS))
+    columns = [*ORGANISATION_COLUMNS, *(f"{figure.label}数" for figure in figures), "登记时间"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def county_options(user: Actor) -> list[County]:

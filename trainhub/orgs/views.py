@@ -13,6 +13,7 @@ from flask_login import current_user
 from trainhub.audit.operations import record
 from trainhub.auth import Role, in_area, roles_required
 from trainhub.extensions import db
+from trainhub.figures import collect
 from trainhub.geo.queries import provinces
 from trainhub.localtime import local_today
 from trainhub.orgs import operations, queries
@@ -27,6 +28,7 @@ from trainhub.orgs.forms import (
 )
 from trainhub.orgs.models import PairingStatus
 from trainhub.orgs.operations import OrgError
+from trainhub.orgs.signals import organisation_figures
 from trainhub.pii import mask_phone
 from trainhub.spreadsheets import to_xlsx
 
@@ -77,8 +79,8 @@ def organisation_list():
     form, filters = _organisation_filters()
     stmt = queries.organisation_list_stmt(current_user, **filters)
     pagination = db.paginate(stmt, page=_page(), per_page=PER_PAGE, error_out=False)
-    counts = queries.learner_counts([org.id for org in pagination.items])
-    return render_template("orgs/list.html", form=form, pagination=pagination, counts=counts,
+    figures = collect(organisation_figures, [org.id for org in pagination.items])
+    return render_template("orgs/list.html", form=form, pagination=pagination, figures=figures,
                            mask_phone=mask_phone)
 
 
@@ -105,7 +107,7 @@ def detail(org_id: int):
     return render_template(
         "orgs/detail.html",
         org=org,
-        learners=queries.learner_counts([org.id])[org.id],
+        figures=collect(organisation_figures, [org.id]),
         pairings=queries.organisation_pairings(current_user, org),
         today=local_today(),
         visible=_visible,

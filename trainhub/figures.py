@@ -1,0 +1,44 @@
+"""Counts that a feature contributes to the pages of a feature below it — the learners of an
+organisation on the organisation's page, the organisations of a county on the county's page
+— without the lower feature importing the upper one (dependencies flow one way).
+
+A lower feature declares a signal (``trainhub.orgs.signals.organisation_figures``) and asks
+it for the keys on its page with :func:`collect`; an upper feature connects a receiver that
+answers a :class:`Figure` for those keys (see ``trainhub.learners.queries``). Pages and
+exports show whatever figures are connected, in ``order``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+
+from blinker import Namespace
+
+signals = Namespace()
+
+
+@dataclass(frozen=True)
+class Figure:
+    #: What is counted, as a name for page ids and the API: ``learners``, ``organisations``.
+    name: str
+    #: Chinese name of the count, e.g. ``学员``; also the export's column header.
+    label: str
+    #: Measure word after the number, e.g. ``名`` or ``个``.
+    unit: str
+    #: The count of each key asked for (keys without any are 0).
+    counts: dict[Hashable, int]
+    #: Where the counted records of one key are listed (``lambda key: url``), if anywhere.
+    link: Callable[[Hashable], str] | None = field(default=None, compare=False)
+    #: Position among the figures of a page (lower first).
+    order: int = 100
+
+    def of(self, key: Hashable) -> int:
+        return self.counts.get(key, 0)
+
+
+def collect(signal, keys: Iterable[Hashable]) -> list[Figure]:
+    """The figures every connected receiver answers for ``keys``, in their order."""
+    keys = list(keys)
+    answers = [figure for _, figure in signal.send(None, keys=keys) if figure is not None]
+    return sorted(answers, key=lambda figure: (figure.order, figure.label))
