@@ -229,8 +229,8 @@ def create_organisation(
 ) -> Organisation:
     """Register an organisation in a current county; names are unique within a county.
 
-    With ``actor`` (a coordinator registering through the web), the county must lie in
-    their area.
+    With ``actor`` (the acting user, from the web or the API), the county must lie in their
+    area.
     """
     values = _clean({
         "name": name, "kind": kind, "county_code": county_code, "credit_code": credit_code,
