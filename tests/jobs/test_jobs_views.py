@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from trainhub.extensions import db
@@ -12,6 +14,20 @@ from trainhub.jobs.queue import UNEXPECTED_ERROR
 def _jobs(app) -> list[Job]:
     with app.app_context():
         return list(db.session.scalars(sa.select(Job)))
+
+
+def status_badges(html: str) -> list[tuple[str, str]]:
+    """``(colour, label)`` of every job status badge in ``html`` (not words elsewhere, such
+    as the "已完成 3 / 10 步" of a running job)."""
+    return re.findall(r'<span class="badge text-bg-(\w+)" data-job-field="status">([^<]*)</span>', html)
+
+
+def list_row(listing: str, job_id: str) -> str:
+    """The table row of the job list that links to ``job_id``."""
+    rows = [row for row in re.findall(r"<tr>.*?</tr>", listing, flags=re.S)
+            if f'href="/jobs/{job_id}"' in row]
+    assert len(rows) == 1, f"job {job_id} is listed {len(rows)} times"
+    return rows[0]
 
 
 def test_office_starts_the_demo_job_and_sees_its_result(client, login, app, small_data):
@@ -27,21 +43,24 @@ def test_office_starts_the_demo_job_and_sees_its_result(client, login, app, smal
 
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert "演示任务已提交" in page
-    assert "已完成" in page and "100%" in page
+    assert status_badges(page) == [("success", "已完成")]
+    assert 'aria-valuenow="100"' in page and 'data-job-finished="true"' in page
     assert "共统计学员 <strong>3</strong> 名" in page and "威宁彝族回族苗族自治县" in page
     assert "刷新进度" not in page  # finished: nothing left to refresh
 
-    listing = client.get("/jobs").get_data(as_text=True)
-    assert "演示任务：按县统计学员人数" in listing and "已完成" in listing
+    row = list_row(client.get("/jobs").get_data(as_text=True), job.id)
+    assert "演示任务：按县统计学员人数" in row and status_badges(row) == [("success", "已完成")]
 
 
 def test_a_running_job_shows_its_progress_and_works_without_javascript(client, login, make_job):
     user = login("instructor")
     job_id = make_job(user, done=3, total=10)
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-    assert "进行中" in page
+    assert status_badges(page) == [("primary", "进行中")]
     assert 'aria-valuenow="30"' in page and "width: 30%" in page
-    assert "已完成 3 / 10 步" in page
+    assert "已完成 3 / 10 步" in page and 'data-job-finished="false"' in page
+    assert status_badges(list_row(client.get("/jobs").get_data(as_text=True), job_id)) == [
+        ("primary", "进行中")]
     assert f'href="/jobs/{job_id}">刷新进度</a>' in page  # without JavaScript: a refresh link
     assert f'data-job-status-url="/jobs/{job_id}/status.json"' in page
     assert "/static/jobs.js" in page
@@ -54,14 +73,15 @@ def test_a_job_of_unknown_length_shows_a_moving_bar(client, login, make_job):
     user = login("instructor")
     job_id = make_job(user, status=JobStatus.QUEUED)
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-    assert "排队中" in page and "progress-bar-animated" in page
+    assert status_badges(page) == [("secondary", "排队中")] and "progress-bar-animated" in page
 
 
 def test_a_failed_job_shows_its_chinese_error(client, login, make_job):
     user = login("office")
     job_id = make_job(user, status=JobStatus.FAILED, done=1, total=2, error=UNEXPECTED_ERROR)
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-    assert "失败" in page and UNEXPECTED_ERROR in page
+    assert status_badges(page) == [("danger", "失败")]
+    assert f"<strong>任务失败：</strong>{UNEXPECTED_ERROR}" in page
 
 
 def test_status_json(client, login, make_job):
