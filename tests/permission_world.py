@@ -36,7 +36,9 @@ from trainhub.accounts.models import Role, User
 from trainhub.extensions import db
 
 ANONYMOUS = "anonymous"
-ROLES = (*(role.value for role in Role), ANONYMOUS)
+#: The columns of the permission table, in its order (written out: reordering the Role enum
+#: must not shift the columns).
+ROLES = ("office", "coordinator", "instructor", "certifier", "trainee", ANONYMOUS)
 PASSWORD = "Quanxian-2023"
 COORDINATOR_SCOPE = "52"
 

@@ -1,6 +1,6 @@
 """The permission matrix: every URL rule and method × every role, against a table written by hand.
 
-How to add a row: for a new route (or a new method on one), add a line to ``EXPECTED`` below —
+How to add a row: for a new route (or a new method on one), add a line to ``EXPECTED_TEXT`` —
 the HTTP method(s), the rule exactly as ``app.url_map`` spells it, and one code per role
 (office, coordinator, instructor, certifier, trainee, anonymous). Write what the product
 intends, never what the decorator says: the table is what the decorators are checked
@@ -258,6 +258,7 @@ def test_the_table_covers_the_url_map(app):
     assert {"accounts.login", "accounts.users", "accounts_api.me"} <= endpoints
     assert not endpoints & EXCLUDED_ENDPOINTS
     assert len(EXPECTED) >= len(routes(app)) > 100
+    assert set(ROLES) == {role.value for role in Role} | {ANONYMOUS}  # a new role needs a column
 
 
 # what the application answers -----------------------------------------------------------------
