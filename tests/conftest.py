@@ -162,6 +162,28 @@ def reference_data(app):
 
 
 @pytest.fixture
+def database_rows(app):
+    """``database_rows()``: every row of every table, to prove that a refusal wrote nothing
+    (compare a reading taken before the request with one taken after it). An API request
+    records its token's last use, so ``api_token.last_used_at`` is left out."""
+    ignored = {"api_token.last_used_at"}
+
+    def read() -> dict[str, list[tuple]]:
+        with app.app_context():
+            return {
+                table.name: sorted(
+                    (tuple(row) for row in db.session.execute(
+                        sa.select(*(c for c in table.columns if f"{table.name}.{c.name}" not in ignored))
+                    )),
+                    key=repr,
+                )
+                for table in db.metadata.sorted_tables
+            }
+
+    return read
+
+
+@pytest.fixture
 def make_user(app):
     """Create a user and return it (detached, attributes loaded)."""
     from trainhub.accounts.operations import create_user

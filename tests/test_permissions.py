@@ -1,42 +1,165 @@
-"""The permission matrix: every URL rule × every role, generated from ``app.url_map``.
+"""The permission matrix: every URL rule and method × every role, against a table written by hand.
 
-(a) Every view declares who may use it (``allowed_roles`` from ``roles_required``,
-    ``signed_in`` or ``public`` in :mod:`trainhub.auth`): a new route without a declared
-    rule fails here.
-(b) For each rule, method and role, a request is denied exactly when the role is not
-    allowed: web pages answer 403 (or send an anonymous visitor to the sign-in page),
-    the API answers a 401/403 problem document. An allowed request is never answered
-    401/403 (it may well be 404 or 422: URL arguments are dummies and bodies are empty).
+How to add a row: for a new route (or a new method on one), add a line to ``EXPECTED_TEXT`` —
+the HTTP method(s), the rule exactly as ``app.url_map`` spells it, and one code per role
+(office, coordinator, instructor, certifier, trainee, anonymous). Write what the product
+intends, never what the decorator says: the table is what the decorators are checked
+against. If the rule names a kind of object the matrix does not know yet (``<int:session_id>``),
+teach ``tests/permission_world.py`` to create one inside and one outside the caller's reach.
+If a request needs a body to get as far as looking up its object, add it to ``BODIES``.
 
-Each role gets one application, one user and one sign-in (or one API token) for the
-whole URL map; the session cookie is put back before every request, so that a matrix
-request such as ``POST /logout`` cannot change what the next one sees.
+Codes:
+  yes   allowed; an object named in the URL is reachable wherever it lies
+  area  allowed within the caller's area: the inside object is reachable, the outside one 404
+  own   allowed for the caller's own object (or the course they teach): another's answers 404
+  -     denied: 403 (web pages send an anonymous visitor to sign in; the API answers 401)
+
+"Reachable" means any answer but 401, 403, 404 or a server error (an empty form may well be
+400 or 422). Every role gets one application, one world of objects, one sign-in and one API
+token for the whole URL map; the session cookie is put back before every request.
 """
 
 from __future__ import annotations
 
-import itertools
-import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from werkzeug.routing import AnyConverter, FloatConverter, IntegerConverter, UUIDConverter
+from permission_world import ANONYMOUS, PASSWORD, ROLES, build_world, kind_of
 
-from trainhub.accounts.models import Role, User
+from trainhub.accounts.models import Role
 from trainhub.auth import PUBLIC
-from trainhub.extensions import db
 
-ANONYMOUS = "anonymous"
-ROLES = [*(role.value for role in Role), ANONYMOUS]
+CODES = {"yes", "area", "own", "-"}
+
+EXPECTED_TEXT = """
+# method(s)  rule                                                 office coord instr certif trainee anon
+GET          /                                                    yes    yes   yes    yes    yes     -
+GET          /healthz                                             yes    yes   yes    yes    yes     yes
+GET,POST     /login                                               yes    yes   yes    yes    yes     yes
+POST         /logout                                              yes    yes   yes    yes    yes     -
+GET,POST     /activate/<token>                                    yes    yes   yes    yes    yes     yes
+GET,POST     /account/password                                    yes    yes   yes    yes    yes     -
+GET,POST     /account/tokens                                      yes    yes   yes    yes    yes     -
+POST         /account/tokens/<int:token_id>/revoke                own    own   own    own    own     -
+GET          /users                                               yes    -     -      -      -       -
+GET,POST     /users/new                                           yes    -     -      -      -       -
+POST         /users/<int:user_id>/enable                          yes    -     -      -      -       -
+POST         /users/<int:user_id>/disable                         yes    -     -      -      -       -
+POST         /users/<int:user_id>/reset-password                  yes    -     -      -      -       -
+GET          /jobs                                                yes    own   own    own    own     -
+GET          /jobs/<job_id>                                       yes    own   own    own    own     -
+GET          /jobs/<job_id>/status.json                           yes    own   own    own    own     -
+POST         /jobs/<job_id>/rerun                                 yes    own   own    own    own     -
+POST         /jobs/demo                                           yes    -     -      -      -       -
+GET          /counties                                            yes    area  -      -      -       -
+GET          /counties/<code>                                     yes    area  -      -      -       -
+POST         /counties/<code>/priority                            yes    -     -      -      -       -
+GET          /organisations                                       yes    area  -      yes    -       -
+GET          /organisations/export.xlsx                           yes    area  -      yes    -       -
+GET          /organisations/<int:org_id>                          yes    area  -      yes    -       -
+GET,POST     /organisations/new                                   yes    area  -      -      -       -
+GET,POST     /organisations/<int:org_id>/edit                     yes    area  -      -      -       -
+GET          /pairings                                            yes    area  -      -      -       -
+GET          /pairings/export.xlsx                                yes    area  -      -      -       -
+GET          /pairings/<int:pairing_id>                           yes    area  -      -      -       -
+GET,POST     /pairings/new                                        yes    -     -      -      -       -
+POST         /pairings/<int:pairing_id>/end                       yes    -     -      -      -       -
+GET          /coverage                                            yes    area  -      -      -       -
+GET          /coverage/export.xlsx                                yes    area  -      -      -       -
+GET,POST     /learners                                            yes    area  -      -      -       -
+GET,POST     /learners/new                                        yes    area  -      -      -       -
+GET,POST     /learners/export                                     yes    area  -      -      -       -
+POST         /learners/activation-links                           yes    area  -      -      -       -
+GET          /learners/<int:learner_id>                           yes    area  -      -      -       -
+GET,POST     /learners/<int:learner_id>/edit                      yes    area  -      -      -       -
+POST         /learners/<int:learner_id>/activation-link           yes    area  -      -      -       -
+POST         /learners/<int:learner_id>/temporary-password        yes    area  -      -      -       -
+POST         /learners/<int:learner_id>/personal-data             yes    -     -      -      -       -
+GET,POST     /learners/<int:learner_id>/id-number                 yes    -     -      -      -       -
+GET          /me                                                  -      -     -      -      own     -
+GET          /courses                                             yes    yes   own    yes    -       -
+GET          /courses/<int:course_id>                             yes    yes   own    yes    -       -
+GET          /courses/<int:course_id>/enrolments.xlsx             yes    yes   own    yes    -       -
+GET,POST     /courses/<int:course_id>/enrol                       yes    yes   -      -      -       -
+POST         /courses/<int:course_id>/enrol/selection             yes    yes   -      -      -       -
+POST         /courses/<int:course_id>/enrol/organisation          yes    yes   -      -      -       -
+POST         /courses/<int:course_id>/enrol/county                yes    yes   -      -      -       -
+GET,POST     /enrolments/<int:enrolment_id>/withdraw              yes    area  -      -      -       -
+GET,POST     /imports/new                                         yes    area  -      -      -       -
+GET          /imports/template.xlsx                               yes    yes   -      -      -       -
+GET          /imports/<token>                                     own    own   -      -      -       -
+POST         /imports/<token>/confirm                             own    own   -      -      -       -
+GET          /imports/<token>/result                              own    own   -      -      -       -
+GET          /imports/<token>/rejected.xlsx                       own    own   -      -      -       -
+
+GET          /api/v1/me                                           yes    yes   yes    yes    yes     -
+GET          /api/v1/tokens                                       yes    yes   yes    yes    yes     -
+DELETE       /api/v1/tokens/<int:token_id>                        own    own   own    own    own     -
+GET          /api/v1/jobs                                         yes    own   own    own    own     -
+GET          /api/v1/jobs/<job_id>                                yes    own   own    own    own     -
+POST         /api/v1/jobs/<job_id>/rerun                          yes    own   own    own    own     -
+GET          /api/v1/counties                                     yes    yes   yes    yes    yes     -
+GET          /api/v1/counties/<code>                              yes    yes   yes    yes    yes     -
+GET          /api/v1/organisations                                yes    area  -      yes    -       -
+POST         /api/v1/organisations                                yes    area  -      -      -       -
+GET          /api/v1/organisations/<int:org_id>                   yes    area  -      yes    -       -
+PATCH        /api/v1/organisations/<int:org_id>                   yes    area  -      -      -       -
+GET          /api/v1/pairings                                     yes    area  -      -      -       -
+POST         /api/v1/pairings                                     yes    -     -      -      -       -
+GET          /api/v1/pairings/<int:pairing_id>                    yes    area  -      -      -       -
+PATCH        /api/v1/pairings/<int:pairing_id>                    yes    -     -      -      -       -
+GET          /api/v1/coverage                                     yes    area  -      -      -       -
+GET          /api/v1/learners                                     yes    area  -      -      -       -
+POST         /api/v1/learners                                     yes    area  -      -      -       -
+POST         /api/v1/learners/search                              yes    area  -      -      -       -
+GET          /api/v1/learners/<int:learner_id>                    yes    area  -      -      -       -
+PATCH        /api/v1/learners/<int:learner_id>                    yes    area  -      -      -       -
+GET          /api/v1/learners/<int:learner_id>/personal-data      yes    -     -      -      -       -
+PUT          /api/v1/learners/<int:learner_id>/id-number          yes    -     -      -      -       -
+GET          /api/v1/me/learner                                   -      -     -      -      own     -
+GET          /api/v1/courses                                      yes    yes   own    yes    -       -
+GET          /api/v1/courses/<int:course_id>                      yes    yes   own    yes    -       -
+GET          /api/v1/enrolments                                   yes    area  own    yes    -       -
+POST         /api/v1/enrolments                                   yes    area  -      -      -       -
+GET          /api/v1/enrolments/<int:enrolment_id>                yes    area  own    yes    -       -
+POST         /api/v1/enrolments/<int:enrolment_id>/withdraw       yes    area  -      -      -       -
+GET          /api/v1/me/enrolments                                -      -     -      -      own     -
+POST         /api/v1/imports/learners                             yes    area  -      -      -       -
+GET          /api/v1/imports/<token>/rejected-rows                own    own   -      -      -       -
+"""
+
+#: Request bodies that get a request as far as looking up the object in its URL (API
+#: writes otherwise get the empty JSON object, web forms an empty form).
+BODIES = {
+    ("PUT", "/api/v1/learners/<int:learner_id>/id-number"):
+        lambda world: {"id_number": world.inside_id_number},
+    ("POST", "/api/v1/enrolments/<int:enrolment_id>/withdraw"): lambda world: {"reason": "权限测试"},
+}
+
+#: Requests that end the caller's session when they succeed: sent after all the others.
+SESSION_ENDING = {("POST", "/logout")}
+
 EXCLUDED_ENDPOINTS = {"static", "bootstrap.static"}
 EXCLUDED_PREFIXES = ("api-docs.",)
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
-PASSWORD = "Quanxian-2023"
 PROBLEM = "application/problem+json"
 
-#: Dummy URL argument values, tried in this order until the built URL routes back to the rule.
-DUMMY_UUID = uuid.UUID("00000000-0000-4000-8000-000000000000")
-FALLBACK_VALUES = ("000000", str(DUMMY_UUID), 999999, "x")
+
+def parse_table(text: str) -> dict[tuple[str, str], dict[str, str]]:
+    table: dict[tuple[str, str], dict[str, str]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        methods, rule, *codes = line.split()
+        assert len(codes) == len(ROLES), f"table line {number}: {len(ROLES)} codes wanted: {line}"
+        assert set(codes) <= CODES, f"table line {number}: unknown code in {codes}"
+        for method in methods.split(","):
+            assert (method, rule) not in table, f"table line {number}: {method} {rule} twice"
+            table[(method, rule)] = dict(zip(ROLES, codes, strict=True))
+    return table
+
+
+EXPECTED = parse_table(EXPECTED_TEXT)
 
 
 @pytest.fixture
@@ -45,7 +168,7 @@ def app_config(app_config):
     return {**app_config, "RATELIMIT_ENABLED": False}
 
 
-# the matrix -----------------------------------------------------------------------------------
+# what the code declares -----------------------------------------------------------------------
 
 
 def checked_rules(app):
@@ -55,8 +178,13 @@ def checked_rules(app):
     ]
 
 
-def methods_of(rule) -> list[str]:
-    return sorted(set(rule.methods or ()) - IGNORED_METHODS)
+def routes(app) -> list[tuple[str, object]]:
+    """``(method, rule)`` for every method of every checked rule."""
+    return [
+        (method, rule)
+        for rule in checked_rules(app)
+        for method in sorted(set(rule.methods or ()) - IGNORED_METHODS)
+    ]
 
 
 def declared_roles(app, rule, method: str):
@@ -68,53 +196,99 @@ def declared_roles(app, rule, method: str):
     view = app.view_functions[rule.endpoint]
     view_class = getattr(view, "view_class", None)
     if view_class is not None:
-        handler = getattr(view_class, method.lower(), None)
-        declared = getattr(handler, "allowed_roles", None)
+        declared = getattr(getattr(view_class, method.lower(), None), "allowed_roles", None)
         if declared is not None:
             return declared
     return getattr(view, "allowed_roles", None)
 
 
-def _candidates(converter) -> list:
-    if isinstance(converter, IntegerConverter):
-        return [999999]
-    if isinstance(converter, FloatConverter):
-        return [999999.0]
-    if isinstance(converter, UUIDConverter):
-        return [DUMMY_UUID]
-    if isinstance(converter, AnyConverter):
-        return list(converter.items)
-    return list(FALLBACK_VALUES)
-
-
-def dummy_url(app, rule, method: str) -> str:
-    """A URL of ``rule`` with dummy arguments that routes back to the rule itself."""
-    adapter = app.url_map.bind("localhost")
-    names = sorted(rule.arguments - set(rule.defaults or ()))
-    options = [_candidates(rule._converters[name]) for name in names]
-    for values in itertools.product(*options):
-        built = rule.build(dict(zip(names, values, strict=True)), append_unknown=False)
-        if built is None:
-            continue
-        path = built[1]
-        try:
-            matched_rule, _ = adapter.match(path, method=method, return_rule=True)
-        except Exception:  # noqa: S112 - a candidate that does not route is simply skipped
-            continue
-        if matched_rule is rule:
-            return path
-    pytest.fail(f"cannot build a URL for {rule.rule} ({rule.endpoint}): teach dummy_url "
-                "a value for its converters")
-
-
-def is_allowed(declared, role: str) -> bool:
+def declared_set(declared) -> set[str]:
     if declared == PUBLIC:
-        return True
-    return role != ANONYMOUS and Role(role) in declared
+        return set(ROLES)
+    return {role.value for role in declared}
 
 
-def denial(response, role: str, api: bool) -> str | None:
-    """How ``response`` denies access, or None when it does not."""
+def allowed_set(row: dict[str, str]) -> set[str]:
+    return {role for role, code in row.items() if code != "-"}
+
+
+def test_every_rule_declares_who_may_use_it(app):
+    missing, malformed = [], []
+    for method, rule in routes(app):
+        declared = declared_roles(app, rule, method)
+        where = f"{method} {rule.rule} ({rule.endpoint})"
+        if declared is None:
+            missing.append(where)
+        elif declared != PUBLIC and not (
+            isinstance(declared, frozenset) and declared
+            and all(isinstance(role, Role) for role in declared)
+        ):
+            malformed.append(f"{where}: {declared!r}")
+    assert not missing, (
+        "views without a declared permission (decorate them with roles_required(...), "
+        "signed_in or public from trainhub.auth):\n  " + "\n  ".join(missing)
+    )
+    assert not malformed, "malformed allowed_roles:\n  " + "\n  ".join(malformed)
+
+
+def test_declared_rules_match_the_table(app):
+    """Every route is in the table, every row is a route, and the decorators grant exactly
+    the roles the table allows."""
+    problems = []
+    seen = set()
+    for method, rule in routes(app):
+        key = (method, rule.rule)
+        seen.add(key)
+        if key not in EXPECTED:
+            problems.append(f"{method} {rule.rule} ({rule.endpoint}) is not in the table: add a row")
+            continue
+        declared = declared_roles(app, rule, method)
+        if declared is None:
+            continue  # reported by test_every_rule_declares_who_may_use_it
+        granted, intended = declared_set(declared), allowed_set(EXPECTED[key])
+        if granted != intended:
+            wrong = [f"{role} is let in" for role in sorted(granted - intended)]
+            wrong += [f"{role} is kept out" for role in sorted(intended - granted)]
+            problems.append(f"{method} {rule.rule} ({rule.endpoint}): {', '.join(wrong)}")
+    problems += [f"{method} {rule}: row of a route that does not exist"
+                 for method, rule in sorted(EXPECTED.keys() - seen)]
+    assert not problems, "the permission table and the code disagree:\n  " + "\n  ".join(problems)
+
+
+def test_the_table_covers_the_url_map(app):
+    endpoints = {rule.endpoint for rule in checked_rules(app)}
+    assert {"accounts.login", "accounts.users", "accounts_api.me"} <= endpoints
+    assert not endpoints & EXCLUDED_ENDPOINTS
+    assert len(EXPECTED) >= len(routes(app)) > 100
+    assert set(ROLES) == {role.value for role in Role} | {ANONYMOUS}  # a new role needs a column
+
+
+# what the application answers -----------------------------------------------------------------
+
+
+def object_urls(rule, role: str, world) -> tuple[str, str | None]:
+    """The rule's URL naming objects inside the caller's reach, and outside it (None when
+    the rule names no object, or the kind has nothing outside)."""
+    names = sorted(rule.arguments - set(rule.defaults or ()))
+    if not names:
+        return rule.build({}, append_unknown=False)[1], None
+    kinds = {}
+    for name in names:
+        kind = kind_of(rule.rule, name)
+        if kind is None:
+            pytest.fail(f"{rule.rule}: the matrix has no objects for <{name}>; teach "
+                        "tests/permission_world.py (ARGUMENT_KINDS and build_world)")
+        kinds[name] = kind
+    inside = rule.build({name: world.inside(role, kind) for name, kind in kinds.items()},
+                        append_unknown=False)[1]
+    outside_values = {name: world.outside(role, kind) for name, kind in kinds.items()}
+    if any(value is None for value in outside_values.values()):
+        return inside, None
+    return inside, rule.build(outside_values, append_unknown=False)[1]
+
+
+def denial(response, api: bool) -> str | None:
+    """How ``response`` refuses the caller, or None when it does not."""
     if response.status_code in (401, 403):
         return str(response.status_code)
     if not api and response.status_code in (301, 302, 303, 307, 308):
@@ -124,8 +298,19 @@ def denial(response, role: str, api: bool) -> str | None:
     return None
 
 
-def expected_denial(response, role: str, api: bool) -> str | None:
-    """What is wrong with ``response`` as the denial the rules call for, or None."""
+def unreachable(response, api: bool) -> str | None:
+    """Why ``response`` is not an answer from the view itself, or None."""
+    how = denial(response, api)
+    if how is not None:
+        return f"denied ({how})"
+    if response.status_code == 404:
+        return "404"
+    if response.status_code >= 500:
+        return f"server error {response.status_code}"
+    return None
+
+
+def wrong_denial(response, role: str, api: bool) -> str | None:
     if api:
         status = 401 if role == ANONYMOUS else 403
         if response.status_code != status:
@@ -134,7 +319,7 @@ def expected_denial(response, role: str, api: bool) -> str | None:
             return f"expected a problem document, got {response.mimetype}"
         return None
     if role == ANONYMOUS:
-        if denial(response, role, api) != "redirect to sign-in":
+        if denial(response, api) != "redirect to sign-in":
             return f"expected a redirect to the sign-in page, got {response.status_code}"
         return None
     if response.status_code != 403:
@@ -142,81 +327,80 @@ def expected_denial(response, role: str, api: bool) -> str | None:
     return None
 
 
-def make_matrix_user(app, role: str):
-    """A signed-in web client and API headers for ``role`` (nothing for anonymous)."""
-    client = app.test_client()
-    if role == ANONYMOUS:
-        return client, None, {}
-    from trainhub.accounts.operations import create_token
-
-    with app.app_context():
-        # built directly: the coordinator's scope needs no county table for this test
-        user = User(username=f"matrix-{role}", display_name=f"权限测试 {role}", role=Role(role),
-                    scope_code="52" if role == Role.COORDINATOR.value else None)
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.flush()
-        _, secret = create_token(user, "matrix")
-        db.session.commit()
-    response = client.post("/login", data={"username": f"matrix-{role}", "password": PASSWORD})
-    assert response.status_code == 302, f"{role} could not sign in"
-    session_cookie = client.get_cookie("session")
-    assert session_cookie is not None
-    return client, session_cookie.value, {"Authorization": f"Bearer {secret}"}
+def wrong_not_found(response, api: bool) -> str | None:
+    if response.status_code != 404:
+        return f"expected 404, got {response.status_code}"
+    if api and response.mimetype != PROBLEM:
+        return f"expected a problem document, got {response.mimetype}"
+    return None
 
 
-def test_every_rule_declares_who_may_use_it(app):
-    missing, malformed = [], []
-    for rule in checked_rules(app):
-        for method in methods_of(rule):
-            declared = declared_roles(app, rule, method)
-            where = f"{method} {rule.rule} ({rule.endpoint})"
-            if declared is None:
-                missing.append(where)
-            elif declared != PUBLIC and not (
-                isinstance(declared, frozenset) and declared
-                and all(isinstance(role, Role) for role in declared)
-            ):
-                malformed.append(f"{where}: {declared!r}")
-    assert not missing, (
-        "views without a declared permission (decorate them with roles_required(...), "
-        "signed_in or public from trainhub.auth):\n  " + "\n  ".join(missing)
-    )
-    assert not malformed, "malformed allowed_roles:\n  " + "\n  ".join(malformed)
+class Caller:
+    """One role's client: a web session (put back before each request) and API headers."""
 
+    def __init__(self, app, world, role: str):
+        self.client = app.test_client()
+        self.role = role
+        self.world = world
+        self.cookie = None
+        self.headers = {}
+        if role != ANONYMOUS:
+            response = self.client.post("/login", data={"username": world.usernames[role],
+                                                        "password": PASSWORD})
+            assert response.status_code == 302, f"{role} could not sign in"
+            self.cookie = self.client.get_cookie("session").value
+            self.headers = {"Authorization": f"Bearer {world.secrets[role]}"}
 
-def test_the_matrix_covers_the_url_map(app):
-    endpoints = {rule.endpoint for rule in checked_rules(app)}
-    assert {"accounts.login", "accounts.users", "accounts_api.me"} <= endpoints
-    assert not endpoints & EXCLUDED_ENDPOINTS
+    def send(self, method: str, rule, url: str):
+        api = rule.rule.startswith("/api/")
+        if self.cookie is not None:
+            self.client.set_cookie("session", self.cookie)  # undo any sign-out
+        body = BODIES.get((method, rule.rule), lambda world: {})(self.world)
+        kwargs = {}
+        if method in ("POST", "PUT", "PATCH"):
+            kwargs = {"json": body} if api else {"data": body}
+        return self.client.open(url, method=method, headers=self.headers if api else {}, **kwargs)
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_rule_denies_exactly_the_roles_it_does_not_allow(app, role):
-    client, session_cookie, api_headers = make_matrix_user(app, role)
+def test_requests_follow_the_table(app, role):
+    world = build_world(app)
+    caller = Caller(app, world, role)
     problems = []
     cases = 0
-    for rule in checked_rules(app):
-        api = rule.rule.startswith("/api/")
-        for method in methods_of(rule):
-            declared = declared_roles(app, rule, method)
-            if declared is None:
-                continue  # reported by test_every_rule_declares_who_may_use_it
-            url = dummy_url(app, rule, method)
-            if session_cookie is not None:
-                client.set_cookie("session", session_cookie)  # undo any sign-out
-            response = client.open(url, method=method, headers=api_headers if api else {})
-            cases += 1
-            where = f"{method} {url} ({rule.endpoint})"
-            if is_allowed(declared, role):
-                how = denial(response, role, api)
-                if how is not None:
-                    problems.append(f"{where}: allowed for {role} but denied ({how})")
-            else:
-                wrong = expected_denial(response, role, api)
-                if wrong is not None:
-                    problems.append(f"{where}: not allowed for {role}; {wrong}")
-    assert cases > 0
-    assert not problems, f"{len(problems)} of {cases} requests broke the rules:\n  " + (
+    ordered = sorted(routes(app), key=lambda mr: (mr[0], mr[1].rule) in SESSION_ENDING)
+    for method, rule in ordered:
+        row = EXPECTED.get((method, rule.rule))
+        if row is None:
+            continue  # reported by test_declared_rules_match_the_table
+        code, api = row[role], rule.rule.startswith("/api/")
+        inside, outside = object_urls(rule, role, world)
+        response = caller.send(method, rule, inside)
+        cases += 1
+        if code == "-":
+            wrong = wrong_denial(response, role, api)
+            if wrong is not None:
+                problems.append(f"{method} {inside}: {role} should be denied; {wrong}")
+            continue
+        why = unreachable(response, api)
+        if why is not None:
+            problems.append(f"{method} {inside}: allowed for {role}, but {why}")
+        if outside is None:
+            if code != "yes" and rule.arguments - set(rule.defaults or ()):
+                problems.append(f"{method} {rule.rule}: '{code}' needs an object outside the "
+                                "caller's reach; the world has none")
+            continue
+        response = caller.send(method, rule, outside)
+        cases += 1
+        if code == "yes":
+            why = unreachable(response, api)
+            if why is not None:
+                problems.append(f"{method} {outside} (outside): allowed for {role}, but {why}")
+        else:
+            wrong = wrong_not_found(response, api)
+            if wrong is not None:
+                problems.append(f"{method} {outside} (outside): '{code}' for {role}; {wrong}")
+    assert cases > len(EXPECTED) / 2
+    assert not problems, f"{len(problems)} of {cases} requests broke the table:\n  " + (
         "\n  ".join(problems)
     )

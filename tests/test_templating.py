@@ -191,7 +191,7 @@ def test_coordinator_navigation(client, login, reference_data):
 
 @pytest.mark.parametrize(
     ("role", "features"),
-    [(Role.INSTRUCTOR, ["我的课程"]), (Role.CERTIFIER, ["课程"]), (Role.TRAINEE, ["我的信息"])],
+    [(Role.INSTRUCTOR, ["我的课程"]), (Role.CERTIFIER, ["机构", "课程"]), (Role.TRAINEE, ["我的信息"])],
 )
 def test_other_roles_see_home_their_features_and_their_account(client, login, role, features):
     login(role)

@@ -10,10 +10,11 @@ exports show whatever figures are connected, in ``order``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
 
 from blinker import Namespace
+from flask import url_for
 
 signals = Namespace()
 
@@ -28,13 +29,20 @@ class Figure:
     unit: str
     #: The count of each key asked for (keys without any are 0).
     counts: dict[Hashable, int]
-    #: Where the counted records of one key are listed (``lambda key: url``), if anywhere.
-    link: Callable[[Hashable], str] | None = field(default=None, compare=False)
+    #: The page listing the counted records (``learners.list``), filtered by ``argument``=key;
+    #: pages link to it only for readers it admits.
+    endpoint: str | None = None
+    argument: str | None = None
     #: Position among the figures of a page (lower first).
     order: int = 100
 
     def of(self, key: Hashable) -> int:
         return self.counts.get(key, 0)
+
+    def url(self, key: Hashable) -> str | None:
+        if self.endpoint is None:
+            return None
+        return url_for(self.endpoint, **({self.argument: key} if self.argument else {}))
 
 
 def collect(signal, keys: Iterable[Hashable]) -> list[Figure]:

@@ -97,7 +97,7 @@ DEFAULT_NAV: tuple[NavItem, ...] = (
     NavItem("首页", "dashboard.index", _ALL_ROLES, order=0),
     NavItem("县区", "geo.counties", frozenset({Role.OFFICE}), order=10),
     NavItem("本区域县区", "geo.counties", frozenset({Role.COORDINATOR}), order=10),
-    NavItem("机构", "orgs.list", frozenset({Role.OFFICE, Role.COORDINATOR}), order=20),
+    NavItem("机构", "orgs.list", frozenset({Role.OFFICE, Role.COORDINATOR, Role.CERTIFIER}), order=20),
     NavItem("牵手结对", "orgs.pairings", frozenset({Role.OFFICE, Role.COORDINATOR}), order=25),
     NavItem("学员", "learners.list", frozenset({Role.OFFICE, Role.COORDINATOR}), order=30),
     NavItem("导入", "imports.new", frozenset({Role.OFFICE, Role.COORDINATOR}), order=35),
@@ -148,6 +148,14 @@ def nav_items(user, section: str = "main") -> list[dict]:
     return items
 
 
+def may(user, endpoint: str) -> bool:
+    """Whether ``user`` may open ``endpoint``: pages link only where the reader may go."""
+    role = user.role if getattr(user, "is_authenticated", False) else ANONYMOUS
+    view = current_app.view_functions.get(endpoint)
+    allowed = getattr(view, "allowed_roles", None)
+    return allowed == "public" or (allowed is not None and role in allowed)
+
+
 def url_if(endpoint: str, **values) -> str | None:
     """``url_for`` for an endpoint that may not exist (yet); None when it does not."""
     if endpoint not in current_app.view_functions:
@@ -170,3 +178,4 @@ def init_templating(app) -> None:
     app.add_template_filter(format_percent, "percent")
     app.add_template_global(nav_items, "nav_items")
     app.add_template_global(url_if, "url_if")
+    app.add_template_global(may, "may")

@@ -43,9 +43,17 @@ def test_sign_in_redirects_home_and_records_last_login(client, make_user, get_us
     assert ("user.login", {"username": "teacher1"}) in audit_actions()
 
 
-def test_user_name_is_not_case_sensitive(client, make_user):
-    make_user(Role.OFFICE, username="Office.Wang", password=PASSWORD)
+def test_user_name_is_not_case_sensitive(client, make_user, get_user):
+    wang = make_user(Role.OFFICE, username="Office.Wang", password=PASSWORD, display_name="王主任")
+    other = make_user(Role.INSTRUCTOR, username="office.wang2", password=PASSWORD, display_name="王老师")
     assert sign_in(client, "  office.wang ").status_code == 302
+    # signed in as Office.Wang, not as the account whose name merely starts the same way
+    page = client.get("/").get_data(as_text=True)
+    assert re.search(r'class="[^"]*\baccount-username\b[^"]*">Office\.Wang</span>', page)
+    assert 'class="user-name">王主任</span>' in page and "王老师" not in page
+    assert get_user("Office.Wang").id == wang.id and get_user("Office.Wang").last_login_at is not None
+    assert get_user("office.wang2").id == other.id and get_user("office.wang2").last_login_at is None
+    assert client.get("/users").status_code == 200  # the office's page, not an instructor's
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ withdrawing, the export, and the learner page's enrolment table."""
 from __future__ import annotations
 
 import io
+import re
 
 import sqlalchemy as sa
 from openpyxl import load_workbook
@@ -77,7 +78,12 @@ def test_coordinator_sees_area_counts(app, client, login, world, make_course):
     _enrol(app, world, course_id, 0, 5)  # 六枝 (52) and 冕宁 (51)
     login("coordinator", scope_code="51")
     page = client.get("/courses").get_data(as_text=True)
-    assert "本区域" in page
+    header = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<th[^>]*>(.*?)</th>", page)]
+    row = next(row for row in re.findall(r"<tr>(.*?)</tr>", page, flags=re.S)
+               if f'href="/courses/{course_id}"' in row)
+    cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)]
+    counts = dict(zip(header, cells, strict=True))
+    assert (counts["容量"], counts["已报名"], counts["本区域"]) == ("10", "2", "1")
     detail = client.get(f"/courses/{course_id}").get_data(as_text=True)
     assert "已报名 2 / 10" in detail and "其中您负责区域内已报名 1 人" in detail
     assert world.names[world.learners[5]] in detail

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -117,17 +118,31 @@ def test_a_bad_file_is_a_problem_document(client, api_headers, counties, filenam
     assert message in body["detail"] and body["errors"]["file"]
 
 
-def test_missing_file_and_bad_options_name_the_field(client, api_headers, counties):
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({}, "file"),
+        ({"dry_run": "maybe"}, "dry_run"),
+        ({"valid_only": "sometimes"}, "valid_only"),
+        ({"enrol": "NO-SUCH", "dry_run": "false"}, "enrol"),
+        ({"enrol": "NO-SUCH", "dry_run": "false", "valid_only": "true"}, "enrol"),
+    ],
+    ids=["no-file", "dry-run", "valid-only", "unknown-course", "unknown-course-valid-only"],
+)
+def test_missing_file_and_bad_options_name_the_field(app, client, api_headers, organisation,
+                                                     table_counts, database_rows, fields, field):
     headers = api_headers("office")
-    response = client.post(URL, data={}, headers=headers, content_type="multipart/form-data")
+    counts, rows = table_counts(), database_rows()
+    if field == "file":
+        response = client.post(URL, data=fields, headers=headers, content_type="multipart/form-data")
+    else:
+        response = _post(client, headers, xlsx_file(_good_rows()), **fields)
     assert response.status_code == 422 and response.mimetype == PROBLEM
-    assert "file" in response.get_json()["errors"]
-
-    response = _post(client, headers, b"x", "a.csv", dry_run="maybe")
-    assert response.status_code == 422 and "dry_run" in response.get_json()["errors"]
-
-    response = _post(client, headers, xlsx_file(_good_rows()), enrol="NO-SUCH")
-    assert response.status_code == 422 and "enrol" in response.get_json()["errors"]
+    assert list(response.get_json()["errors"]) == [field]
+    # nothing written: no learner, organisation, enrolment or audit entry, no kept file
+    assert table_counts() == counts and counts["learner"] == 0 and counts["organisation"] == 1
+    assert database_rows() == rows
+    assert not list((Path(app.instance_path) / "uploads").rglob("*.*"))
 
 
 def test_limits(app, client, api_headers, counties):

@@ -17,6 +17,20 @@ def _jobs(app) -> list[Job]:
         return list(db.session.scalars(sa.select(Job)))
 
 
+def status_badges(html: str) -> list[tuple[str, str]]:
+    """``(colour, label)`` of every job status badge in ``html`` (not words elsewhere, such
+    as the "已完成 3 / 10 步" of a running job)."""
+    return re.findall(r'<span class="badge text-bg-(\w+)" data-job-field="status">([^<]*)</span>', html)
+
+
+def list_row(listing: str, job_id: str) -> str:
+    """The table row of the job list that links to ``job_id``."""
+    rows = [row for row in re.findall(r"<tr>.*?</tr>", listing, flags=re.S)
+            if f'href="/jobs/{job_id}"' in row]
+    assert len(rows) == 1, f"job {job_id} is listed {len(rows)} times"
+    return rows[0]
+
+
 def test_office_starts_the_demo_job_and_sees_its_result(client, login, app, small_data):
     login("office")
     page = client.get("/jobs").get_data(as_text=True)
@@ -43,9 +57,11 @@ def test_a_running_job_shows_its_progress_and_works_without_javascript(client, l
     user = login("instructor")
     job_id = make_job(user, done=3, total=10)
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-    assert "进行中" in page
+    assert status_badges(page) == [("primary", "进行中")]
     assert 'aria-valuenow="30"' in page and "width: 30%" in page
-    assert "已完成 3 / 10 步" in page
+    assert "已完成 3 / 10 步" in page and 'data-job-finished="false"' in page
+    assert status_badges(list_row(client.get("/jobs").get_data(as_text=True), job_id)) == [
+        ("primary", "进行中")]
     assert f'href="/jobs/{job_id}">刷新进度</a>' in page  # without JavaScript: a refresh link
     assert f'data-job-status-url="/jobs/{job_id}/status.json"' in page
     assert "/static/jobs.js" in page
@@ -83,7 +99,8 @@ def test_a_failed_job_shows_its_chinese_error(client, login, make_job):
     user = login("office")
     job_id = make_job(user, status=JobStatus.FAILED, done=1, total=2, error=UNEXPECTED_ERROR)
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-    assert "失败" in page and UNEXPECTED_ERROR in page
+    assert status_badges(page) == [("danger", "失败")]
+    assert f"<strong>任务失败：</strong>{UNEXPECTED_ERROR}" in page
 
 
 def test_status_json(client, login, make_job, app):

@@ -167,11 +167,18 @@ def test_ticking_nothing_does_not_mean_everyone(app, client, world, login):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ActivationLink)) == 0
 
 
-def test_tampered_selection_is_refused(client, world, login):
+@pytest.mark.parametrize("ticked", [["1; DROP"], [None, "-1"], ["1", "x"], ["9" * 30]],
+                         ids=["injection", "valid-and-negative", "one-bad-of-two", "huge"])
+def test_tampered_selection_is_refused(client, world, login, database_rows, ticked):
     login(Role.OFFICE)
+    ticked = [str(world.zhang.id) if value is None else value for value in ticked]
+    before = database_rows()
     response = client.post("/learners/activation-links",
-                           data={"selection": "1", "learner_id": ["1; DROP"]}, follow_redirects=True)
-    assert "所选学员无效" in page(response)
+                           data={"selection": "1", "learner_id": ticked}, follow_redirects=True)
+    text = page(response)
+    assert "所选学员无效，请刷新页面后重新勾选。" in text
+    assert not LINK_RE.findall(text)
+    assert database_rows() == before  # no link, no account, no audit entry
 
 
 def test_coordinator_cannot_produce_links_outside_their_area(client, world, login):
@@ -256,14 +263,19 @@ def test_bad_passwords_keep_the_link_usable(client, world, login, account, passw
     assert client.get(f"/activate/{token}").status_code == 200
 
 
-def test_password_equal_to_the_user_name_is_refused(client, world, login, account):
+def test_password_equal_to_the_user_name_is_refused(client, world, login, account, database_rows):
     login(Role.OFFICE)
     token = links_in(client.post(f"/learners/{world.li.id}/activation-link"))[0]
     sign_out(client)
+    before = database_rows()
     response = client.post(f"/activate/{token}", data={"new_password": world.li.username,
                                                        "confirm_password": world.li.username})
     assert response.status_code == 400
     assert "密码不能与用户名相同。" in page(response)
+    assert database_rows() == before  # no password, the link unused, nobody signed in
+    assert account(world.li.username).password_hash is None
+    assert client.get("/me").status_code == 302
+    assert client.get(f"/activate/{token}").status_code == 200  # the link still works
 
 
 def test_unknown_token(client, world):

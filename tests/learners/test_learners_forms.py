@@ -4,6 +4,8 @@ under its field and nothing written."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from trainhub.accounts.models import Role
@@ -104,10 +106,28 @@ def test_bad_input_is_refused_under_its_field(client, world, numbers, login, lea
         assert "王小红" in text
 
 
-def test_several_errors_at_once(client, world, numbers, login):
+def field_errors(text: str) -> dict[str, list[str]]:
+    """The messages shown under each invalid field, by the field's id."""
+    errors: dict[str, list[str]] = {}
+    for block in re.split(r'(?=<div class="mb-3">)|(?=<fieldset)', text):
+        invalid = re.search(r'id="([\w-]+)"[^>]*class="[^"]*\bis-invalid\b|'
+                            r'class="[^"]*\bis-invalid\b[^"]*"[^>]*id="([\w-]+)"', block)
+        messages = re.findall(r'<div class="invalid-feedback[^"]*">([^<]*)</div>', block)
+        if invalid or messages:
+            errors[next(filter(None, invalid.groups())) if invalid else "?"] = messages
+    return errors
+
+
+def test_several_errors_at_once(client, world, numbers, login, learner_count):
     login(Role.OFFICE)
-    text = page(client.post("/learners/new", data=form_data(world, numbers, name="", phone="12345")))
-    assert "请填写姓名。" in text and "手机号码应为 11 位数字" in text
+    response = client.post("/learners/new", data=form_data(world, numbers, name="", phone="12345"))
+    assert response.status_code == 400
+    errors = field_errors(page(response))
+    assert errors == {
+        "name": ["请填写姓名。"],
+        "phone": ["手机号码应为 11 位数字、以 13–19 开头的中国大陆手机号。"],
+    }
+    assert learner_count() == 3
 
 
 def test_duplicate_id_number_is_refused(client, world, numbers, login, learner_count):
@@ -262,3 +282,4 @@ def test_coordinators_cannot_correct_id_numbers(client, world, numbers, login, l
     response = client.post(f"/learners/{world.zhang.id}/id-number", data={"id_number": numbers.new})
     assert response.status_code == 403
     assert learner_row(world.zhang.id)["id_number"] == world.zhang.id_number
+

@@ -5,6 +5,7 @@ of the full values; area scope for coordinators; trainees kept out."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -36,7 +37,9 @@ def test_office_sees_every_learner_masked(client, world, login):
     assert_masked(text, world)
     assert world.zhang.id_number[:4] + "**********" + world.zhang.id_number[-4:] in text
     assert "138****5678" in text
-    assert "未激活" in text
+    # each learner's account, not yet activated (not the words of the links button)
+    assert re.findall(r'class="badge [^"]*account-status" data-status="(\w+)">([^<]*)<', text) == [
+        ("not_activated", "未激活")] * 3
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 """``/api/v1/organisations``: list and filters within the caller's area, create and update
-(office), and the wrong things clients send."""
+(office; coordinators within their area), and the wrong things clients send."""
 
 from __future__ import annotations
 
@@ -47,6 +47,22 @@ def post(client, headers, body, **kwargs):
 def org_count(app) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.count()).select_from(Organisation))
+
+
+def org_state(app, org_id: int) -> dict:
+    """Every column of the organisation's row, read afresh from the database."""
+    with app.app_context():
+        row = db.session.execute(
+            sa.select(Organisation.__table__).where(Organisation.__table__.c.id == org_id)
+        ).one()
+        return dict(row._mapping)
+
+
+def audit_count(app, prefix: str) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action.startswith(prefix))
+        )
 
 
 # reading -------------------------------------------------------------------------------------
@@ -122,14 +138,51 @@ def test_trainee_and_instructor_cannot_read_or_write(client, api_headers, orgs):
         assert response.mimetype == "application/problem+json"
 
 
-def test_coordinator_cannot_write(app, client, api_headers, orgs):
+def test_coordinator_writes_within_their_area(app, client, api_headers, orgs):
+    headers = api_headers("coordinator", scope_code="52", username="gz-coordinator")
+    response = post(client, headers, {"name": "水城区米箩镇社工站", "kind": "station",
+                                      "county_code": "520204"})
+    assert response.status_code == 201, response.get_json()
+    created = response.get_json()["id"]
+    response = client.patch(f"/api/v1/organisations/{orgs['shuicheng_station']}",
+                            json={"contact_name": "王站长", "county_code": "520324"}, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    assert (response.get_json()["contact_name"], response.get_json()["county_code"]) == ("王站长", "520324")
+    with app.app_context():
+        entries = db.session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.action.startswith("organisation."), AuditEntry.actor_id.is_not(None))
+            .order_by(AuditEntry.id)
+        ).all()
+        assert [(e.action, e.target_id) for e in entries] == [
+            ("organisation.create", str(created)),
+            ("organisation.update", str(orgs["shuicheng_station"])),
+        ]
+        assert {e.actor.username for e in entries} == {"gz-coordinator"}
+
+
+def test_coordinator_cannot_write_outside_their_area(app, client, api_headers, orgs):
     headers = api_headers("coordinator", scope_code="52")
-    response = post(client, headers, {"name": "某机构", "kind": "agency", "county_code": "520204"})
-    assert response.status_code == 403
-    response = client.patch(f"/api/v1/organisations/{orgs['shuicheng_agency']}",
+    before = {key: org_state(app, org_id) for key, org_id in orgs.items()}
+
+    response = post(client, headers, {"name": "昭觉县新社工站", "kind": "station", "county_code": "513431"})
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert "不在您的负责区域" in response.get_json()["errors"]["county_code"][0]
+
+    # an organisation of the area cannot be moved out of it
+    response = client.patch(f"/api/v1/organisations/{orgs['shuicheng_station']}",
+                            json={"county_code": "513431"}, headers=headers)
+    assert response.status_code == 422
+    assert "不在您的负责区域" in response.get_json()["errors"]["county_code"][0]
+
+    # and one outside the area is not there for them
+    response = client.patch(f"/api/v1/organisations/{orgs['zhaojue_agency']}",
                             json={"name": "改名"}, headers=headers)
-    assert response.status_code == 403
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
     assert org_count(app) == 5
+    assert {key: org_state(app, org_id) for key, org_id in orgs.items()} == before
+    assert audit_count(app, "organisation.") == 5  # the fixture's registrations only
 
 
 def test_unknown_organisation_is_404(client, office, orgs):
@@ -289,25 +342,31 @@ def test_update_that_changes_nothing_writes_no_audit(app, client, office, orgs):
 )
 def test_update_refuses_bad_input_and_changes_nothing(app, client, office, orgs, body, field, status):
     org_id = orgs["shuicheng_station"]
+    before = org_state(app, org_id)
+    assert (before["name"], before["kind"], before["county_code"]) == ("水城区董地街道社工站", "station", "520204")
     response = client.patch(f"/api/v1/organisations/{org_id}", headers=office, json=body)
     assert response.status_code == status
     assert field in response.get_json()["errors"]
-    with app.app_context():
-        org = db.session.get(Organisation, org_id)
-        assert (org.name, org.kind.value, org.county_code) == ("水城区董地街道社工站", "station", "520204")
+    assert org_state(app, org_id) == before
+    assert audit_count(app, "organisation.update") == 0
 
 
-def test_update_moving_into_a_county_with_the_same_name_is_a_conflict(client, office, orgs):
+def test_update_moving_into_a_county_with_the_same_name_is_a_conflict(app, client, office, orgs):
+    before = org_state(app, orgs["zhengan_station"])
     response = client.patch(f"/api/v1/organisations/{orgs['zhengan_station']}", headers=office,
                             json={"county_code": "520204", "name": "水城区董地街道社工站"})
     assert response.status_code == 409
     assert "name" in response.get_json()["errors"]
+    assert org_state(app, orgs["zhengan_station"]) == before
+    assert audit_count(app, "organisation.update") == 0
 
 
-def test_update_refuses_a_body_that_is_not_json(client, office, orgs):
+def test_update_refuses_a_body_that_is_not_json(app, client, office, orgs):
+    before = org_state(app, orgs["zhengan_station"])
     response = client.patch(f"/api/v1/organisations/{orgs['zhengan_station']}", headers=office,
                             data="name=x", content_type="text/plain")
     assert response.status_code == 415
+    assert org_state(app, orgs["zhengan_station"]) == before
 
 
 def test_list_masks_the_contact_phone_and_one_organisation_shows_it(client, office, org_world):

@@ -167,6 +167,28 @@ def test_coordinator_sees_the_supporter_name_but_no_link_outside_their_area(clie
     assert "新建结对" not in pairings  # only the office registers pairings
 
 
+def test_certifier_reads_organisations_without_ways_to_change_them(app, client, login, org_world):
+    login("certifier")
+    listing = client.get("/organisations")
+    assert listing.status_code == 200
+    assert "昭觉县社会工作服务中心" in names_in(listing.get_data(as_text=True))  # every area
+    assert "登记机构" not in listing.get_data(as_text=True)
+    org_id = org_world.orgs["shuicheng_agency"]
+    page = client.get(f"/organisations/{org_id}").get_data(as_text=True)
+    assert "水城区阳光社会工作服务中心" in page
+    # no links to pages the Certification Centre may not open: editing, the county, the
+    # learners and the pairings (the API does not show them pairings either)
+    assert f"/organisations/{org_id}/edit" not in page and 'href="/counties/' not in page
+    assert "/learners?organisation=" not in page and 'id="pairings"' not in page
+    assert "北京市东城区社会工作协会" not in page
+    assert client.get(f"/organisations/{org_id}/edit").status_code == 403
+    before = org_count(app)
+    assert client.post("/organisations/new", data=valid_form()).status_code == 403
+    assert org_count(app) == before
+    export = client.get("/organisations/export.xlsx")
+    assert export.status_code == 200 and export.data[:2] == b"PK"
+
+
 def test_unknown_organisation_is_404(client, login, org_world):
     login("office")
     assert client.get("/organisations/999999").status_code == 404

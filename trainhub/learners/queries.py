@@ -16,7 +16,6 @@ from datetime import date
 
 import pandas as pd
 import sqlalchemy as sa
-from flask import url_for
 from sqlalchemy.orm import contains_eager, selectinload
 
 from trainhub.accounts.models import User
@@ -320,7 +319,7 @@ def learners_per_organisation(sender, *, keys: list[int]) -> Figure:
         .group_by(Learner.organisation_id)
     ).all() if keys else []
     return Figure("learners", "学员", "名", dict(rows),
-                  link=lambda org_id: url_for("learners.list", organisation=org_id), order=20)
+                  endpoint="learners.list", argument="organisation", order=20)
 
 
 def learners_per_county(sender, *, keys: list[str]) -> Figure:
@@ -332,7 +331,7 @@ def learners_per_county(sender, *, keys: list[str]) -> Figure:
         .group_by(Organisation.county_code)
     ).all() if keys else []
     return Figure("learners", "学员", "名", dict(rows),
-                  link=lambda code: url_for("learners.list", county=code), order=20)
+                  endpoint="learners.list", argument="county", order=20)
 
 
 organisation_figures.connect(learners_per_organisation)

@@ -1,9 +1,12 @@
 """JSON API of organisations and pairings (牵手结对): list, filter and read (within the
-reader's area); create and update (office); and the coverage of the priority counties.
-Writes go through :mod:`trainhub.orgs.operations`.
+reader's area); create and update; and the coverage of the priority counties. Writes go
+through :mod:`trainhub.orgs.operations`, with the caller as the acting user.
 
-A coordinator sees the organisations of their area and the pairings whose recipient lies
-in it; anything else answers 404."""
+The roles are those of the web pages: organisations are read by the office, coordinators
+and the Certification Centre, and registered or edited by the office and coordinators;
+pairings are read by the office and coordinators and written by the office. A coordinator
+sees (and writes) the organisations of their area and sees the pairings whose recipient
+lies in it; anything else answers 404."""
 
 from __future__ import annotations
 
@@ -36,7 +39,9 @@ blp = Blueprint(
                 "实施点联络员只能看到其负责区域内的机构，以及受援方在其区域内的结对。",
 )
 
-READERS = (Role.OFFICE, Role.COORDINATOR, Role.CERTIFIER)
+ORG_READERS = (Role.OFFICE, Role.COORDINATOR, Role.CERTIFIER)
+ORG_WRITERS = (Role.OFFICE, Role.COORDINATOR)
+PAIRING_READERS = (Role.OFFICE, Role.COORDINATOR)
 
 
 def _refused(error: operations.OrgError):
@@ -58,7 +63,7 @@ def _province_code(args: dict):
 
 
 @blp.route("/organisations")
-@roles_required(*READERS)
+@roles_required(*ORG_READERS)
 @blp.arguments(OrganisationArgs, location="query")
 @blp.response(200, OrganisationPageSchema)
 @blp.alt_response(422, description="筛选参数有误")
@@ -85,7 +90,7 @@ def list_organisations(args):
 
 
 @blp.route("/organisations/<int:org_id>")
-@roles_required(*READERS)
+@roles_required(*ORG_READERS)
 @blp.response(200, OrganisationSchema)
 @blp.alt_response(404, description="机构不存在，或不在调用者的负责区域内")
 def get_organisation(org_id: int):
@@ -97,20 +102,21 @@ def get_organisation(org_id: int):
 
 
 @blp.route("/organisations", methods=["POST"])
-@roles_required(Role.OFFICE)
+@roles_required(*ORG_WRITERS)
 @json_body
 @blp.arguments(OrganisationCreateSchema)
 @blp.response(201, OrganisationSchema)
 @blp.alt_response(409, description="同一县内已有同名机构，或统一社会信用代码已被使用；errors 指出字段")
 @blp.alt_response(415, description="请求体不是 JSON")
 def create_organisation(data):
-    """Register an organisation (office)
+    """Register an organisation (office; a coordinator within their area)
 
-    ``name`` is unique within its county; ``county_code`` must be a current county code;
+    ``name`` is unique within its county; ``county_code`` must be a current county code
+    (for a coordinator, one of their area);
     ``credit_code``, when given, must pass the GB 32100 check character.
     """
     try:
-        org = operations.create_organisation(**data)
+        org = operations.create_organisation(**data, actor=api_user())
     except operations.OrgError as exc:
         return _refused(exc)
     org_id = org.id
@@ -119,7 +125,7 @@ def create_organisation(data):
 
 
 @blp.route("/organisations/<int:org_id>", methods=["PATCH"])
-@roles_required(Role.OFFICE)
+@roles_required(*ORG_WRITERS)
 @json_body
 @blp.arguments(OrganisationUpdateSchema)
 @blp.response(200, OrganisationSchema)
@@ -127,15 +133,16 @@ def create_organisation(data):
 @blp.alt_response(409, description="与其他机构冲突；errors 指出字段")
 @blp.alt_response(415, description="请求体不是 JSON")
 def update_organisation(data, org_id: int):
-    """Change some fields of an organisation (office)
+    """Change some fields of an organisation (office; a coordinator within their area)
 
-    Only the fields given change; unknown fields are refused with 422 naming them.
+    Only the fields given change; unknown fields are refused with 422 naming them. A
+    coordinator can move an organisation only to a county of their area.
     """
     org = queries.get_organisation(api_user(), org_id)
     if org is None:
         return problem(404, f"机构 {org_id} 不存在。")
     try:
-        operations.update_organisation(org, data)
+        operations.update_organisation(org, data, actor=api_user())
     except operations.OrgError as exc:
         return _refused(exc)
     return queries.get_organisation(api_user(), org_id)
@@ -145,7 +152,7 @@ def update_organisation(data, org_id: int):
 
 
 @blp.route("/pairings")
-@roles_required(*READERS)
+@roles_required(*PAIRING_READERS)
 @blp.arguments(PairingArgs, location="query")
 @blp.response(200, PairingPageSchema)
 @blp.alt_response(422, description="筛选参数有误")
@@ -171,7 +178,7 @@ def list_pairings(args):
 
 
 @blp.route("/pairings/<int:pairing_id>")
-@roles_required(*READERS)
+@roles_required(*PAIRING_READERS)
 @blp.response(200, PairingSchema)
 @blp.alt_response(404, description="结对不存在，或受援方不在调用者的负责区域内")
 def get_pairing(pairing_id: int):

@@ -322,8 +322,8 @@ def create_organisation(
 ) -> Organisation:
     """Register an organisation in a current county; names are unique within a county.
 
-    With ``actor`` (a coordinator), the county must lie in their area; without one the
-    operator (command line, import of the office) acts.
+    With ``actor`` (the acting user, from the web or the API), the county must lie in their
+    area; without one the operator (command line, the office's import) acts.
     """
     values = check_organisation({
         "name": name, "kind": kind, "county_code": county_code, "credit_code": credit_code,

@@ -13,7 +13,6 @@ from datetime import date
 
 import pandas as pd
 import sqlalchemy as sa
-from flask import url_for
 from sqlalchemy.orm import aliased, selectinload
 
 from trainhub.auth import Actor, Role, area_clause
@@ -101,7 +100,7 @@ def organisations_per_county(sender, *, keys: list[str]) -> Figure:
         .group_by(Organisation.county_code)
     ) if keys else []
     return Figure("organisations", "机构", "个", dict(rows.all()) if keys else {},
-                  link=lambda code: url_for("orgs.list", county=code), order=10)
+                  endpoint="orgs.list", argument="county", order=10)
 
 
 county_figures.connect(organisations_per_county)

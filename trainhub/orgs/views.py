@@ -2,7 +2,8 @@
 
 The office sees and manages everything; a coordinator sees the organisations of their area
 (and registers or edits them there), the pairings whose recipient lies in their area, and
-the coverage of their area. Anything outside a coordinator's area answers 404.
+the coverage of their area; the Certification Centre reads the organisations. Anything
+outside a coordinator's area answers 404. The API grants the same roles.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ bp = Blueprint("orgs", __name__)
 
 PER_PAGE = 50
 STAFF = (Role.OFFICE, Role.COORDINATOR)
+#: Roles that read organisations (the same as the API's).
+ORG_READERS = (*STAFF, Role.CERTIFIER)
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -74,7 +77,7 @@ def _organisation_filters() -> tuple[OrganisationFilterForm, dict]:
 
 
 @bp.route("/organisations", endpoint="list")
-@roles_required(*STAFF)
+@roles_required(*ORG_READERS)
 def organisation_list():
     form, filters = _organisation_filters()
     stmt = queries.organisation_list_stmt(current_user, **filters)
@@ -85,7 +88,7 @@ def organisation_list():
 
 
 @bp.route("/organisations/export.xlsx")
-@roles_required(*STAFF)
+@roles_required(*ORG_READERS)
 def export():
     _, filters = _organisation_filters()
     frame = queries.organisation_table(current_user, **filters)
@@ -101,7 +104,7 @@ def _organisation_or_404(org_id: int):
 
 
 @bp.route("/organisations/<int:org_id>")
-@roles_required(*STAFF)
+@roles_required(*ORG_READERS)
 def detail(org_id: int):
     org = _organisation_or_404(org_id)
     return render_template(
