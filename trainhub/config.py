@@ -22,6 +22,7 @@ ENV_VARS = {
     "JOBS_IMMEDIATE": "JOBS_IMMEDIATE",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "LOGIN_RATE_LIMIT": "LOGIN_RATE_LIMIT",
+    "HEAVY_RATE_LIMIT": "HEAVY_RATE_LIMIT",
     "MAX_CONTENT_LENGTH": "MAX_CONTENT_LENGTH",
     "IMPORT_MAX_BYTES": "IMPORT_MAX_BYTES",
     "IMPORT_MAX_ROWS": "IMPORT_MAX_ROWS",
@@ -55,6 +56,8 @@ class Defaults:
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    #: Per-user budget of the heavy endpoints together (imports, exports).
+    HEAVY_RATE_LIMIT = "20 per minute;200 per hour"
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     #: Largest roster file a bulk import accepts (web uploads also stop at MAX_CONTENT_LENGTH).
     IMPORT_MAX_BYTES = 10 * 1024 * 1024

@@ -219,7 +219,10 @@ def _import_roster(roster: list[dict]):
     The learners get no import-made trainee account: the demo links its own ``traineeNNNN``
     accounts, which share the demo password.
     """
-    from trainhub.imports.operations import ImportRefused, commit_import, plan_import, read_roster
+    from trainhub.imports.errors import ImportRefused
+    from trainhub.imports.operations import commit_import
+    from trainhub.imports.planner import plan_import
+    from trainhub.imports.reading import read_roster
     from trainhub.spreadsheets import to_csv
 
     filename = "演示学员名单.csv"
