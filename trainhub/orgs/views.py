@@ -28,6 +28,7 @@ from trainhub.orgs.forms import (
 from trainhub.orgs.models import PairingStatus
 from trainhub.orgs.operations import OrgError
 from trainhub.pii import mask_phone
+from trainhub.ratelimits import heavy
 from trainhub.spreadsheets import to_xlsx
 
 bp = Blueprint("orgs", __name__)
@@ -97,6 +98,7 @@ def organisation_list():
 
 @bp.route("/organisations/export.xlsx")
 @roles_required(*STAFF)
+@heavy
 def export():
     _, filters = _organisation_filters()
     frame = queries.organisation_table(current_user, **filters)
@@ -222,6 +224,7 @@ def pairings():
 
 @bp.route("/pairings/export.xlsx")
 @roles_required(*STAFF)
+@heavy
 def pairings_export():
     _, filters = _pairing_filters()
     frame = queries.pairing_table(current_user, **filters)
@@ -316,6 +319,7 @@ def coverage():
 
 @bp.route("/coverage/export.xlsx")
 @roles_required(*STAFF)
+@heavy
 def coverage_export():
     form, report = _coverage_report()
     _audit_export("coverage.export", form.filters(), len(report.counties))
