@@ -104,10 +104,10 @@ def bounded(monkeypatch):
     file claims instead of those it holds fails here, on a count, never on a clock."""
     import tracemalloc
 
-    from trainhub import spreadsheets
+    from trainhub import sheet_reading
 
     built = 0
-    original = spreadsheets._cell
+    original = sheet_reading._cell
 
     def counted(value):
         nonlocal built
@@ -116,7 +116,7 @@ def bounded(monkeypatch):
             raise AssertionError("more than 500,000 cells built: the reader walks empty cells")
         return original(value)
 
-    monkeypatch.setattr(spreadsheets, "_cell", counted)
+    monkeypatch.setattr(sheet_reading, "_cell", counted)
 
     def read(data: bytes, **options):
         tracemalloc.start()

@@ -1,4 +1,5 @@
-"""An ``.xlsx`` package looked at before openpyxl parses any of it.
+"""Reading an ``.xlsx`` workbook: its package looked at before openpyxl parses any of it,
+then its roster sheet read row by row (:mod:`trainhub.sheet_reading`).
 
 An ``.xlsx`` is a zip of XML parts. openpyxl parses some parts whole (the styles, the shared
 strings) and worksheets cell by cell, so its cost follows what the parts hold, not the
@@ -7,7 +8,8 @@ therefore checked first, streaming through its bytes once without parsing: the u
 size and compression ratio of every member, the number of cells of every worksheet and of
 strings in the shared-strings table (against a limit the caller derives from its row
 limit), and the size of the other XML parts. Vertically merged ranges are collected on the
-way (openpyxl's read-only mode does not report them).
+way (openpyxl's read-only mode does not report them). The sheet's stated dimension is
+then ignored: rows end with the data, not with what the file claims.
 
 The XML itself is parsed by openpyxl through ``defusedxml`` (a declared dependency, which
 openpyxl uses whenever it is installed): entity declarations are refused, never expanded.
@@ -24,6 +26,20 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 
+from trainhub.sheet_reading import (
+    BLANK,
+    HEADER_MAX_ROW,
+    MAX_COLUMNS,
+    Cell,
+    Rows,
+    SpreadsheetError,
+    Table,
+    collect,
+    data_rows,
+    find_header,
+    row_cells,
+)
+
 #: An xlsx may unpack to at most this many bytes (decompression-bomb guard).
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 #: …and no member may be compressed more than this ratio.
@@ -31,6 +47,9 @@ MAX_COMPRESSION_RATIO = 200
 #: XML parts other than worksheets and the shared strings (styles, theme, workbook,
 #: relationships) are at most this large unpacked.
 MAX_PART_BYTES = 16 * 1024 * 1024
+#: A worksheet may hold at most this many cells per row the caller accepts (formatted blank
+#: cells included) before it is refused unparsed.
+CELLS_PER_ROW = 32
 #: Most vertically merged ranges a worksheet may hold.
 MAX_MERGED_RANGES = 50_000
 
@@ -50,14 +69,6 @@ _MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3})(\d+)(?::([A-Z
 _SHARED_STRING = re.compile(rb"<(?:\w+:)?si[\s/>]")
 _TOO_BIG = "Excel 文件解压后过大，疑似异常文件，已拒绝。"
 _COPY_ADVICE = "请只把名单区域复制到新建的工作簿中保存后再上传。"
-
-
-class SpreadsheetError(ValueError):
-    """A file that cannot be read; ``message`` is Chinese and tells the user what to do."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def _column_number(letters: bytes) -> int:
@@ -156,3 +167,82 @@ def open_workbook(data: bytes):
         return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many kinds for broken parts
         raise SpreadsheetError(CORRUPT_MESSAGE) from None
+
+
+# reading -------------------------------------------------------------------------------------
+
+
+def _sheet_rows(sheet, merges: Merges) -> Rows:
+    """The rows of a read-only worksheet; a vertically merged cell's value fills the rows
+    it covers, as the person sees it. The sheet's stated dimension is ignored."""
+    sheet.reset_dimensions()
+
+    def produce(rows: Rows):
+        filling: dict[int, tuple[Cell, int]] = {}
+        values_of = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+        for number, values in enumerate(values_of, start=1):
+            width = rows.width
+            cells = row_cells(values[:width])
+            for column, (cell, last) in list(filling.items()):
+                if number > last or column > width:
+                    del filling[column]
+                    continue
+                cells += [BLANK] * (column - len(cells))
+                if not cells[column - 1].text:
+                    cells[column - 1] = cell
+            for column, last in merges.get(number, ()):
+                if column <= len(cells):
+                    filling[column] = (cells[column - 1], last)
+            yield number, cells
+
+    return Rows(produce)
+
+
+def read_xlsx(data: bytes, max_rows: int, is_header=None) -> Table:
+    """Read the roster sheet of an .xlsx (see :func:`trainhub.spreadsheets.read_table`)."""
+    merges = inspect_package(data, max_rows=max_rows, header_rows=HEADER_MAX_ROW, cells_per_row=CELLS_PER_ROW)
+    workbook = open_workbook(data)
+    try:
+        return _read_workbook(workbook, merges, max_rows, is_header)
+    except SpreadsheetError:
+        raise
+    except BrokenWorkbook:  # a part that openpyxl cannot parse, met while reading the rows
+        raise SpreadsheetError(CORRUPT_MESSAGE) from None
+    finally:
+        workbook.close()
+
+
+def _read_workbook(workbook, merges: dict[str, Merges], max_rows: int, is_header) -> Table:
+    sheets = [sheet for sheet in workbook.worksheets if getattr(sheet, "sheet_state", "visible") == "visible"]
+    sheets = sheets or list(workbook.worksheets)
+
+    def rows_of(sheet) -> Rows:
+        path = (getattr(sheet, "_worksheet_path", None) or "").lstrip("/")
+        return _sheet_rows(sheet, merges.get(path, {}))
+
+    # a workbook may hold instructions first, or one roster sheet per township: find the
+    # sheets whose header is recognised and that hold data
+    found = []
+    for sheet in sheets:
+        rows = rows_of(sheet)
+        header = find_header(rows, is_header)
+        if header is None or not header[2]:
+            continue
+        if next(data_rows(rows, header[0], max_rows), None) is not None:
+            found.append(sheet)
+    if len(found) > 1 and is_header is not None:
+        names = "、".join(f"“{sheet.title}”" for sheet in found)
+        raise SpreadsheetError(
+            f"工作簿中有 {len(found)} 个工作表都有名单（{names}）：一次只能导入一个工作表。"
+            "请把名单合并到一个工作表，或分成多个文件分别导入。"
+        )
+    sheet = found[0] if found else sheets[0]
+    rows = rows_of(sheet)
+    header = find_header(rows, is_header)
+    if header is None:
+        raise SpreadsheetError(f"工作表是空的：第一个工作表的前 {HEADER_MAX_ROW} 行中没有表头和数据。")
+    if not header[2]:  # no recognised header: the first non-blank row, as before
+        rows = rows_of(sheet)
+        header = find_header(rows, None)
+    table = Table(headers=[c.text for c in header[1]], sheet=sheet.title)
+    return collect(table, rows, header[0], max_rows)
