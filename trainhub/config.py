@@ -23,6 +23,7 @@ ENV_VARS = {
     "JOB_LEASE_SECONDS": "JOB_LEASE_SECONDS",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "LOGIN_RATE_LIMIT": "LOGIN_RATE_LIMIT",
+    "HEAVY_RATE_LIMIT": "HEAVY_RATE_LIMIT",
     "MAX_CONTENT_LENGTH": "MAX_CONTENT_LENGTH",
     "IMPORT_MAX_BYTES": "IMPORT_MAX_BYTES",
     "IMPORT_MAX_ROWS": "IMPORT_MAX_ROWS",
@@ -58,6 +59,8 @@ class Defaults:
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    #: Per-user budget of the heavy endpoints together (imports, exports).
+    HEAVY_RATE_LIMIT = "20 per minute;200 per hour"
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     #: Largest roster file a bulk import accepts (web uploads also stop at MAX_CONTENT_LENGTH).
     IMPORT_MAX_BYTES = 10 * 1024 * 1024

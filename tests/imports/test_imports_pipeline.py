@@ -30,7 +30,11 @@ from trainhub.accounts.models import Role, User
 from trainhub.audit.models import AuditEntry
 from trainhub.extensions import db
 from trainhub.imports import operations
-from trainhub.imports.operations import ImportRefused, RowAction
+from trainhub.imports.errors import ImportRefused
+from trainhub.imports.plan import ImportPlan, RowAction
+from trainhub.imports.planner import plan_import
+from trainhub.imports.reading import read_roster
+from trainhub.imports.workbooks import rejected_rows_workbook, template_workbook
 from trainhub.learners.models import Learner, Qualification
 from trainhub.learners.operations import learner_by_id_number
 from trainhub.orgs.models import Organisation, OrgKind
@@ -42,9 +46,8 @@ FILES = {
 }
 
 
-def _plan(filename: str, data: bytes, user=None, **kwargs) -> operations.ImportPlan:
-    return operations.plan_import(operations.read_roster(filename, data), user=user,
-                                  filename=filename, **kwargs)
+def _plan(filename: str, data: bytes, user=None, **kwargs) -> ImportPlan:
+    return plan_import(read_roster(filename, data), user=user, filename=filename, **kwargs)
 
 
 def _problems(plan) -> dict[int, list[tuple[str, str]]]:
@@ -115,7 +118,7 @@ def test_valid_rows_only_and_the_rejected_rows_workbook(app, organisation, kind)
     with app.app_context():
         plan = _plan(filename, write(bad_roster_rows()))
         result = operations.commit_import(plan, valid_only=True)
-        rejected = operations.rejected_rows_workbook(plan)
+        rejected = rejected_rows_workbook(plan)
         db.session.commit()
         assert result.counts == {"rows": 13, "new": 4, "updated": 0, "unchanged": 0,
                                  "rejected": 9, "organisations": 1}
@@ -160,7 +163,7 @@ def test_leading_zeros_survive_in_the_rejected_rows(app, organisation):
         rows[0][2] = make_id(seq=3)[:-1] + "1"
     with app.app_context():
         plan = _plan("a.xlsx", xlsx_file(rows))
-        data = operations.rejected_rows_workbook(plan)
+        data = rejected_rows_workbook(plan)
     values = list(openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))[1]
     assert values[0] == "0007" and values[9] == "000123"
 
@@ -169,7 +172,7 @@ def test_a_returned_rejected_sheet_reads_as_first_typed(app, organisation):
     """The apostrophe that makes a formula inert is dropped when the sheet comes back."""
     rows = [person("冯雪", make_id(seq=12, male=False), "1380013", position="=SUM(1,2)")]
     with app.app_context():
-        returned = operations.rejected_rows_workbook(_plan("a.xlsx", xlsx_file(rows)))
+        returned = rejected_rows_workbook(_plan("a.xlsx", xlsx_file(rows)))
         plan = _plan("a.xlsx", returned)
         assert plan.columns.ignored == ["序号", "备注", "原行号", "错误说明"]
         assert plan.rows[0].cells[7] == "=SUM(1,2)"
@@ -389,19 +392,66 @@ def test_an_unknown_course_is_refused(app, organisation):
     assert info.value.field == "enrol"
 
 
-def test_the_template_imports_cleanly(app, counties):
+def _template_with(*rows: list) -> bytes:
+    """The downloaded template, its example row left in, with ``rows`` filled in below."""
+    workbook = openpyxl.load_workbook(io.BytesIO(template_workbook()))
+    for number, row in enumerate(rows, start=3):
+        for column, value in enumerate(row, start=1):
+            workbook["学员名单"].cell(row=number, column=column, value=value)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_the_template_is_well_formed_and_its_example_row_alone_is_refused(app, counties, table_counts):
     with app.app_context():
-        data = operations.template_workbook()
+        data = template_workbook()
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     assert workbook.sheetnames == ["学员名单", "填写说明"]
     sheet = workbook["学员名单"]
     headers = [cell.value for cell in sheet[1]]
     assert headers[:3] == ["姓名", "身份证号码", "手机号码"]
+    assert sheet["A2"].value == "张晓明"
     assert sheet["B2"].number_format == "@" and sheet["B2"].data_type == "s"
+    before = table_counts()
+    with app.app_context(), pytest.raises(ImportRefused, match="只有导入模板的示例行（第 2 行，张晓明）"):
+        _plan("模板.xlsx", data)
+    assert table_counts() == before
+
+
+def test_the_template_example_row_left_in_is_skipped(app, counties):
+    """The user filled the template below its example row and forgot to delete it."""
+    real = ["李娜", make_id(seq=2, male=False), "13800138002", "女", "", "威宁县星光社会工作服务中心",
+            "威宁彝族回族苗族自治县", "贵州省", "毕节市", "", "项目社工", "", ""]
     with app.app_context():
+        data = _template_with(real)
         plan = _plan("模板.xlsx", data)
-        assert plan.problems == [] and plan.counts["new"] == 1
+        assert plan.example_rows == [2]
+        assert "第 2 行是导入模板中的示例（张晓明），已跳过" in plan.example_note
+        assert [row.row for row in plan.rows] == [3] and plan.counts["new"] == 1
+        assert [org.name for org in plan.organisations_to_create] == ["威宁县星光社会工作服务中心"]
         assert plan.rows[0].fields.birth_date == date(1990, 3, 7)
+        result = operations.commit_import(plan)
+        db.session.commit()
+        assert result.counts["new"] == 1
+        assert list(db.session.scalars(sa.select(Learner.name))) == ["李娜"]
+        assert db.session.scalar(sa.select(Organisation).where(Organisation.name == "威宁县阳光社会工作服务中心")) is None
+        entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "import.learners")).one()
+        assert entry.detail["example_rows_skipped"] == 1
+
+
+def test_a_row_that_only_resembles_the_example_is_a_learner(app, counties):
+    """Recognised by its exact example values: the same name with another ID is a person."""
+    with app.app_context():
+        example = template_workbook()
+    workbook = openpyxl.load_workbook(io.BytesIO(example))
+    workbook["学员名单"]["B2"] = make_id(seq=1)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with app.app_context():
+        plan = _plan("模板.xlsx", buffer.getvalue())
+        assert plan.example_rows == [] and plan.example_note is None
+        assert plan.problems == [] and plan.counts["new"] == 1
         assert plan.organisations_to_create[0].kind == OrgKind.AGENCY
 
 
@@ -412,8 +462,10 @@ def test_serial_number_only_rows_are_not_learners(app, organisation):
 
 
 def test_a_learner_registered_meanwhile_stops_the_commit(app, organisation):
-    """Between the preview and the confirmation someone registers one of the learners."""
-    from trainhub.learners.operations import LearnerError, create_learner
+    """Between the dry run and the write someone registers one of the learners: the import
+    is refused as a conflict and leaves nothing behind, even if the caller then commits."""
+    from trainhub.imports.errors import ImportConflict
+    from trainhub.learners.operations import create_learner
 
     data = xlsx_file(_valid_rows())
     with app.app_context():
@@ -421,8 +473,24 @@ def test_a_learner_registered_meanwhile_stops_the_commit(app, organisation):
         row = plan.rows[0]
         create_learner(row.fields, row.organisation)
         db.session.commit()
-        with pytest.raises(LearnerError, match="已登记"):
+        with pytest.raises(ImportConflict, match="未导入任何数据") as info:
             operations.commit_import(plan)
-        db.session.rollback()
+        assert info.value.status == 409
+        db.session.commit()  # what a careless caller might do: nothing of the import is kept
+    with app.app_context():
         assert _learner_count() == 1
+        assert db.session.scalar(sa.select(Organisation).where(Organisation.name == NEW_STATION)) is None
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                                 .where(AuditEntry.action == "import.learners")) == 0
+
+
+def test_an_import_refused_later_in_the_unit_of_work_is_undone(app, organisation):
+    """The import's savepoint nests in the caller's transaction (SQLite included): a caller
+    that fails after a successful import and rolls back keeps nothing of it."""
+    with app.app_context():
+        operations.commit_import(_plan("a.xlsx", xlsx_file(_valid_rows())))
+        assert _learner_count() == 4
+        db.session.rollback()
+    with app.app_context():
+        assert _learner_count() == 0
         assert db.session.scalar(sa.select(Organisation).where(Organisation.name == NEW_STATION)) is None

@@ -14,15 +14,18 @@ from import_rosters import EXISTING_ORG, HEADERS, make_id, person
 
 from trainhub.extensions import db
 from trainhub.imports import operations
-from trainhub.imports.operations import ImportRefused, RowAction
+from trainhub.imports.errors import ImportRefused
+from trainhub.imports.plan import ImportPlan, RowAction
+from trainhub.imports.planner import plan_import
+from trainhub.imports.reading import read_roster
 from trainhub.learners.models import Learner
 from trainhub.orgs.models import Organisation, OrgKind
 
 NEW_ORG = "威宁县星光社会工作服务中心"
 
 
-def _plan(filename: str, data: bytes) -> operations.ImportPlan:
-    return operations.plan_import(operations.read_roster(filename, data), user=None, filename=filename)
+def _plan(filename: str, data: bytes) -> ImportPlan:
+    return plan_import(read_roster(filename, data), user=None, filename=filename)
 
 
 def _save(workbook: openpyxl.Workbook) -> bytes:
@@ -76,7 +79,7 @@ def test_the_roster_on_a_later_sheet_is_read(app, organisation):
     notes = workbook.create_sheet("填写说明", 0)
     notes.append(["请在“名单”工作表中填写，每行一名学员。"])
     with app.app_context():
-        table = operations.read_roster("名单.xlsx", _save(workbook))
+        table = read_roster("名单.xlsx", _save(workbook))
         assert table.sheet == "名单"
         assert _plan("名单.xlsx", _save(workbook)).counts["new"] == 1
 
@@ -88,7 +91,7 @@ def test_several_roster_sheets_are_refused_rather_than_one_read(app, organisatio
     other.append(person("李娜", make_id(seq=2, male=False)))
     before = table_counts()
     with app.app_context(), pytest.raises(ImportRefused) as refused:
-        operations.read_roster("名单.xlsx", _save(workbook))
+        read_roster("名单.xlsx", _save(workbook))
     assert "“龙场镇”、“雪山镇”" in refused.value.message
     assert table_counts() == before
 
@@ -150,7 +153,7 @@ def test_a_very_long_county_is_not_echoed_whole(app, organisation):
 
 
 def test_data_under_a_column_without_header_is_reported_as_ignored():
-    from trainhub.imports.operations import unnamed_columns_with_data
+    from trainhub.imports.columns import unnamed_columns_with_data
     from trainhub.spreadsheets import read_table
 
     text = "姓名,身份证号码,,备注\r\n张三,52022119900101001X,在第三列,\r\n李四,52022119900101002X,,,多出的一列\r\n"

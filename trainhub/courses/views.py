@@ -26,6 +26,7 @@ from trainhub.courses.queries import COURSE_READERS, ENROLLERS
 from trainhub.db import utcnow
 from trainhub.extensions import db
 from trainhub.learners.models import Learner
+from trainhub.ratelimits import heavy
 from trainhub.spreadsheets import to_xlsx
 
 bp = Blueprint("courses", __name__)
@@ -98,6 +99,7 @@ def detail(course_id: int):
 
 @bp.route("/courses/<int:course_id>/enrolments.xlsx")
 @roles_required(*COURSE_READERS)
+@heavy
 def export(course_id: int):
     """The course's enrolments (of the reader's area) as a workbook; ID and phone masked."""
     course = _course_or_404(course_id)

@@ -49,7 +49,10 @@ from trainhub.demo import fake
 from trainhub.extensions import db
 from trainhub.geo.models import County
 from trainhub.geo.operations import load_counties
-from trainhub.imports.operations import ImportRefused, commit_import, plan_import, read_roster
+from trainhub.imports.errors import ImportRefused
+from trainhub.imports.operations import commit_import
+from trainhub.imports.planner import plan_import
+from trainhub.imports.reading import read_roster
 from trainhub.learners import idcard
 from trainhub.learners.models import Gender, Learner, Qualification
 from trainhub.orgs.models import Organisation, OrgKind, Pairing

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy.exc import IntegrityError
 
-from trainhub.imports import operations
-from trainhub.learners.operations import FIELD_LABELS, LearnerError
-from trainhub.orgs.operations import OrgError
+from trainhub.imports.errors import ImportConflict, ImportRefused
+from trainhub.imports.operations import commit_import
+from trainhub.imports.plan import ImportPlan, RowAction
+from trainhub.imports.planner import plan_import
+from trainhub.imports.reading import check_size, read_roster
+from trainhub.learners.operations import FIELD_LABELS
 
 #: At most this many problems are printed (all are in the rejected-rows workbook).
 MAX_PRINTED_PROBLEMS = 200
@@ -30,10 +32,12 @@ class ImportCommandError(click.ClickException):
 import_group = AppGroup("import", help="从 Excel 或 CSV 文件批量导入数据。")
 
 
-def _echo_plan(plan: operations.ImportPlan, *, done: bool) -> None:
+def _echo_plan(plan: ImportPlan, *, done: bool) -> None:
     counts = plan.counts
     verb = "已" if done else "将"
     click.echo(f"文件 {plan.filename}：学员数据 {counts['rows']} 行。")
+    if plan.example_note:
+        click.echo(plan.example_note)
     if plan.columns.ignored:
         click.echo("未识别、已忽略的列：" + "、".join(plan.columns.ignored))
     click.echo(f"  {verb}新增 {counts['new']} 名，{verb}更新 {counts['updated']} 名，"
@@ -43,7 +47,7 @@ def _echo_plan(plan: operations.ImportPlan, *, done: bool) -> None:
         rows = "、".join(str(number) for number in org.rows[:10]) + ("…" if len(org.rows) > 10 else "")
         click.echo(f"  {verb}新建机构：{org.name}（{org.kind.label}，{org.county.province}{org.county.name}；"
                    f"第 {rows} 行）")
-    for row in plan.of(operations.RowAction.UPDATE):
+    for row in plan.of(RowAction.UPDATE):
         labels = "、".join(FIELD_LABELS.get(name, name) for name in row.changes)
         click.echo(f"  第 {row.row} 行 {row.fields.name}：{verb}更新 {labels}")
     if plan.course is not None:
@@ -82,16 +86,16 @@ def import_learners_command(file: Path, dry_run: bool, valid_only: bool, course_
     默认“全部导入或全部不导入”：任何一行有问题时不写入任何数据，退出码为 1（--dry-run 时同样以退出码 1 表示该文件会被拒绝）。
     """
     try:
-        operations.check_size(file.stat().st_size)
+        check_size(file.stat().st_size)
         data = file.read_bytes()
     except OSError as exc:
         raise ImportCommandError(f"无法读取文件 {file}：{exc.strerror or exc}。") from exc
-    except operations.ImportRefused as exc:
+    except ImportRefused as exc:
         raise ImportCommandError(exc.message) from exc
     try:
-        plan = operations.plan_import(operations.read_roster(file.name, data), user=None,
-                                      filename=file.name, course_code=course_code)
-    except operations.ImportRefused as exc:
+        plan = plan_import(read_roster(file.name, data), user=None, filename=file.name,
+                           course_code=course_code)
+    except ImportRefused as exc:
         raise ImportCommandError(exc.message) from exc
 
     if dry_run:
@@ -106,24 +110,23 @@ def import_learners_command(file: Path, dry_run: bool, valid_only: bool, course_
 
     target = rejected_path or _default_rejected_path(file)
     try:
-        result = operations.commit_import(plan, valid_only=valid_only, via="cli")
-        rejected = operations.rejected_rows_workbook(plan) if valid_only else None
-        if rejected is not None:
-            target.write_bytes(rejected)  # before committing: a failure leaves nothing written
-    except operations.ImportRefused as exc:
-        _echo_plan(plan, done=False)
+        result = commit_import(plan, valid_only=valid_only, via="cli")
+    except ImportRefused as exc:
+        if not isinstance(exc, ImportConflict):
+            _echo_plan(plan, done=False)
         raise ImportCommandError(exc.message) from exc
-    except OSError as exc:
-        raise ImportCommandError(
-            f"未导入的行无法写入 {target}：{exc.strerror or exc}。未导入任何数据。") from exc
-    except (IntegrityError, LearnerError, OrgError) as exc:
-        raise ImportCommandError("导入期间数据已被他人修改，未导入任何数据，请重新运行。") from exc
+    if result.rejected_workbook is not None:
+        try:  # before committing: a failure leaves nothing written
+            target.write_bytes(result.rejected_workbook)
+        except OSError as exc:
+            raise ImportCommandError(
+                f"未导入的行无法写入 {target}：{exc.strerror or exc}。未导入任何数据。") from exc
     _echo_plan(plan, done=True)
     if result.enrolment is not None:
         outcome = result.enrolment
         click.echo(f"报名结果：新报名 {outcome['enrolled']} 人，进入候补名单 {outcome['waitlisted']} 人，"
                    f"此前已报名 {outcome['already']} 人。")
-    if rejected is not None:
+    if result.rejected_workbook is not None:
         click.echo(f"未导入的 {len(result.rejected)} 行已写入 {target}，请按“错误说明”列修改后重新导入。")
     click.echo("导入完成。")
 

@@ -7,6 +7,7 @@ as it is then, and writes all or nothing (or the valid rows only).
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
@@ -14,15 +15,22 @@ from flask_login import current_user
 
 from trainhub.accounts.models import Role
 from trainhub.auth import roles_required
-from trainhub.imports import operations, queries, storage
+from trainhub.imports import queries, storage
+from trainhub.imports.columns import COLUMNS
+from trainhub.imports.errors import ImportConflict, ImportRefused
 from trainhub.imports.forms import ImportConfirmForm, ImportUploadForm
-from trainhub.learners.operations import LearnerError
-from trainhub.orgs.operations import OrgError
+from trainhub.imports.operations import ImportResult, commit_import
+from trainhub.imports.plan import ImportPlan, RowAction
+from trainhub.imports.planner import plan_import
+from trainhub.imports.reading import max_bytes, max_rows, read_roster, size_text
+from trainhub.imports.workbooks import template_workbook
+from trainhub.ratelimits import heavy, heavy_submit
+from trainhub.spreadsheets import XLSX_MIMETYPE
+from trainhub.transaction import after_commit
 
 bp = Blueprint("imports", __name__)
 
 IMPORTERS = (Role.OFFICE, Role.COORDINATOR)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE_NAME = "学员导入模板.xlsx"
 
 
@@ -35,13 +43,14 @@ def _upload_or_404(token: str) -> storage.StoredUpload:
 
 def _render_new(form: ImportUploadForm, status: int = 200):
     return render_template(
-        "imports/new.html", form=form, columns=operations.COLUMNS,
-        max_size=operations.size_text(operations.max_bytes()), max_rows=operations.max_rows(),
+        "imports/new.html", form=form, columns=COLUMNS,
+        max_size=size_text(max_bytes()), max_rows=max_rows(),
     ), status
 
 
 @bp.route("/imports/new", methods=["GET", "POST"])
 @roles_required(*IMPORTERS)
+@heavy_submit
 def new():
     form = ImportUploadForm()
     form.set_course_choices(queries.course_choices())
@@ -54,9 +63,9 @@ def new():
     try:
         # the whole dry run once here, so that a file that cannot be imported at all is
         # refused on the form; the preview page checks it again against the database
-        operations.plan_import(operations.read_roster(filename, data), user=current_user,
-                               filename=filename, course_code=course_code)
-    except operations.ImportRefused as exc:
+        plan_import(read_roster(filename, data), user=current_user, filename=filename,
+                    course_code=course_code)
+    except ImportRefused as exc:
         target = form.enrol if exc.field == "enrol" else form.file
         target.errors = [*target.errors, exc.message]
         return _render_new(form, 422)
@@ -65,35 +74,36 @@ def new():
     return redirect(url_for("imports.preview", token=stored.token), 303)
 
 
-def _render_preview(upload: storage.StoredUpload, plan: operations.ImportPlan,
+def _render_preview(upload: storage.StoredUpload, plan: ImportPlan,
                     form: ImportConfirmForm | None = None, status: int = 200):
     if form is None:
         form = ImportConfirmForm()
         form.valid_only.data = bool(upload.options.get("valid_only"))
     return render_template(
         "imports/preview.html", upload=upload, plan=plan, form=form, counts=plan.counts,
-        RowAction=operations.RowAction,
+        RowAction=RowAction,
     ), status
 
 
-def _plan_of(upload: storage.StoredUpload) -> operations.ImportPlan:
+def _plan_of(upload: storage.StoredUpload) -> ImportPlan:
+    """The kept file checked again, against the database as it is now."""
     data = storage.source_data(upload)
     if data is None:
         abort(404)
-    return operations.plan_import(operations.read_roster(upload.filename, data), user=current_user,
-                                  filename=upload.filename,
-                                  course_code=upload.options.get("course_code"))
+    return plan_import(read_roster(upload.filename, data), user=current_user, filename=upload.filename,
+                       course_code=upload.options.get("course_code"))
 
 
 @bp.route("/imports/<token>")
 @roles_required(*IMPORTERS)
+@heavy
 def preview(token: str):
     upload = _upload_or_404(token)
     if upload.result is not None:
         return redirect(url_for("imports.result", token=token))
     try:
         plan = _plan_of(upload)
-    except operations.ImportRefused as exc:  # e.g. the course was deleted meanwhile
+    except ImportRefused as exc:  # e.g. the course was deleted meanwhile
         flash(exc.message, "danger")
         return redirect(url_for("imports.new"))
     return _render_preview(upload, plan)
@@ -101,6 +111,7 @@ def preview(token: str):
 
 @bp.route("/imports/<token>/confirm", methods=["POST"])
 @roles_required(*IMPORTERS)
+@heavy
 def confirm(token: str):
     upload = _upload_or_404(token)
     if upload.result is not None:
@@ -109,34 +120,34 @@ def confirm(token: str):
     form = ImportConfirmForm()
     try:
         plan = _plan_of(upload)
-    except operations.ImportRefused as exc:
+    except ImportRefused as exc:  # nothing written: the file no longer passes the first look
         flash(exc.message, "danger")
         return redirect(url_for("imports.new"))
     if not form.validate_on_submit():
         return _render_preview(upload, plan, form, 400)
-    valid_only = form.valid_only.data
     try:
-        result = operations.commit_import(plan, valid_only=valid_only, via="web")
-        rejected = operations.rejected_rows_workbook(plan) if valid_only else None
-    except operations.ImportRefused as exc:
+        result = commit_import(plan, valid_only=form.valid_only.data, via="web")
+    except ImportRefused as exc:
+        if isinstance(exc, ImportConflict):  # nothing written: show the file against the database now
+            with contextlib.suppress(ImportRefused):
+                plan = _plan_of(upload)
         form.valid_only.errors = [*form.valid_only.errors, exc.message]
-        return _render_preview(upload, plan, form, 422)
-    except (LearnerError, OrgError):
-        # someone registered the same learner or organisation between the checks and the write
-        form.form_errors.append("导入期间数据已被他人修改，未导入任何数据。请刷新本页查看最新的预览后重新确认。")
-        return _render_preview(upload, plan, form, 409)
-    storage.save_result(upload, _result_summary(result), rejected)
+        return _render_preview(upload, plan, form, exc.status)
+    summary = _result_summary(result)
+    # the upload is marked done only once the import is committed
+    after_commit(lambda: storage.save_result(upload, summary, result.rejected_workbook))
     flash("导入完成。", "success")
     return redirect(url_for("imports.result", token=token))
 
 
-def _result_summary(result: operations.ImportResult) -> dict:
+def _result_summary(result: ImportResult) -> dict:
     course = result.plan.course.course if result.plan.course else None
     return {
         "counts": result.counts,
         "valid_only": result.valid_only,
         "course": {"code": course.code, "title": course.title} if course else None,
         "enrolment": result.enrolment,
+        "example_note": result.plan.example_note,
         "organisations": [{"name": org.name, "kind": org.kind.label, "county": org.county.name}
                           for org in result.organisations],
     }
@@ -159,12 +170,12 @@ def rejected(token: str):
     if data is None:
         abort(404)
     stem = upload.filename.rsplit(".", 1)[0]
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=f"{stem}-未导入的行.xlsx", max_age=0)
 
 
 @bp.route("/imports/template.xlsx")
 @roles_required(*IMPORTERS)
 def template():
-    return send_file(io.BytesIO(operations.template_workbook()), mimetype=XLSX, as_attachment=True,
+    return send_file(io.BytesIO(template_workbook()), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=TEMPLATE_NAME, max_age=0)

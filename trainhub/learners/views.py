@@ -49,6 +49,7 @@ from trainhub.learners.models import Learner
 from trainhub.learners.operations import FIELD_LABELS, LearnerError
 from trainhub.learners.validation import check_learner_fields
 from trainhub.pii import cipher
+from trainhub.ratelimits import heavy
 from trainhub.spreadsheets import to_xlsx
 
 bp = Blueprint("learners", __name__)
@@ -136,6 +137,7 @@ def list_learners():
 
 @bp.route("/learners/export", methods=["GET", "POST"])
 @roles_required(*AREA_STAFF)
+@heavy
 def export():
     """The filtered register as a workbook (masked ID and phone numbers)."""
     form = _filter_form()

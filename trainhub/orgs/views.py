@@ -31,6 +31,7 @@ from trainhub.orgs.models import PairingStatus
 from trainhub.orgs.operations import OrgError
 from trainhub.orgs.signals import organisation_figures
 from trainhub.pii import mask_phone
+from trainhub.ratelimits import heavy
 from trainhub.spreadsheets import to_xlsx
 
 bp = Blueprint("orgs", __name__)
@@ -89,6 +90,7 @@ def organisation_list():
 
 @bp.route("/organisations/export.xlsx")
 @roles_required(*ORG_READERS)
+@heavy
 def export():
     _, filters = _organisation_filters()
     frame = queries.organisation_table(current_user, **filters)
@@ -203,6 +205,7 @@ def pairings():
 
 @bp.route("/pairings/export.xlsx")
 @roles_required(*STAFF)
+@heavy
 def pairings_export():
     _, filters = _pairing_filters()
     frame = queries.pairing_table(current_user, **filters)
@@ -294,6 +297,7 @@ def coverage():
 
 @bp.route("/coverage/export.xlsx")
 @roles_required(*STAFF)
+@heavy
 def coverage_export():
     form, report = _coverage_report()
     _audit_export("coverage.export", form.filters(), len(report.counties))
