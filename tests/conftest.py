@@ -242,3 +242,22 @@ def api_headers(app, make_user):
         return {"Authorization": f"Bearer {secret}"}
 
     return headers
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Debian's ``/usr/bin/chromium``) driven by Playwright, one per test
+    process: every browser test shares it (Playwright's sync API cannot be started twice in
+    one process). Skipped where Chromium or Playwright is missing."""
+    chromium = os.environ.get("TRAINHUB_CHROMIUM", "/usr/bin/chromium")
+    if not os.path.exists(chromium):
+        pytest.skip(f"no Chromium at {chromium}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()

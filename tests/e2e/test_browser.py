@@ -20,8 +20,8 @@ def test_office_signs_in_sees_dashboard_and_signs_out(served_app, browser, viewp
     username, password = served_app.office
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("form button[type=submit], form input[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the click's answer, not the page before it
+        page.click("form button[type=submit], form input[type=submit]")
     assert page.url.rstrip("/") == base
     body = page.inner_text("body")
     assert "项目办测试" in body
@@ -32,9 +32,10 @@ def test_office_signs_in_sees_dashboard_and_signs_out(served_app, browser, viewp
     assert any("bootstrap" in url for url in requested)
     if viewport["width"] < 600:
         page.click(".navbar-toggler")
-    page.get_by_role("button", name="退出").click()
-    page.wait_for_load_state()
-    assert "/login" in page.url or "登录" in page.inner_text("body")
+        page.wait_for_selector("#main-nav.show")  # the menu has finished opening
+    with page.expect_navigation():  # bounded by the page's default timeout
+        page.get_by_role("button", name="退出").click()
+    assert "/login" in page.url and "您已退出登录。" in page.inner_text("body")
     page.goto(base + "/")
     assert "/login" in page.url
     page.close()

@@ -178,8 +178,8 @@ def _sign_in(page, base: str, username: str, password: str) -> None:
     page.goto(base + "/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the click's answer, not the page before it
+        page.click("main form button[type=submit]")
     assert "/login" not in page.url, f"{username} could not sign in: {page.inner_text('main')[:200]}"
 
 
@@ -223,8 +223,8 @@ def _set_up(site: Site, browser, tmp_path_factory) -> None:
     page.click("main .course-table a[href^='/courses/']")
     page.click("main a[href$='/enrol']")
     page.fill("main input[name=q]", "测试")
-    page.click("main form[role=search] button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the click's answer, not the page before it
+        page.click("main form[role=search] button[type=submit]")
     assert page.locator("main .learner-results").count() == 1
     site.form_pages["enrol search results (courses.enrol, POST)"] = _problems(page)
 

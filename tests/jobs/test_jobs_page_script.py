@@ -42,15 +42,12 @@ def served(queued_app):
 
 
 @pytest.fixture
-def page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 375, "height": 740})
-        page.set_default_timeout(WAIT_MS)
-        yield page
-        browser.close()
+def page(browser):
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    yield page
+    context.close()
 
 
 def _update(app, job_id: str, **values) -> Job:
@@ -68,8 +65,8 @@ def test_the_page_follows_a_job_from_queued_to_interrupted(served, page, queued_
     page.goto(served + "/login")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the click's answer, not the page before it
+        page.click("form button[type=submit]")
     page.goto(f"{served}/jobs/{job_id}")
     started = page.locator("[data-job-field=started_at_text]")
     assert started.inner_text() == "尚未开始"
