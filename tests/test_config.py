@@ -38,15 +38,15 @@ def test_environment_overrides_instance_config(tmp_path, monkeypatch):
     instance = tmp_path / "instance"
     instance.mkdir()
     (instance / "config.py").write_text(
-        "TIMEZONE = 'Asia/Urumqi'\nLOGIN_RATE_LIMIT = '3 per minute'\n"
+        "TIMEZONE = 'Asia/Urumqi'\nLOGIN_LIMIT_ADDRESS = '3 per minute'\n"
     )
-    monkeypatch.setenv("TRAINHUB_LOGIN_RATE_LIMIT", "5 per minute")
+    monkeypatch.setenv("TRAINHUB_LOGIN_LIMIT_ADDRESS", "5 per minute")
     monkeypatch.setenv("TRAINHUB_EXCUSED_COUNTS_AGAINST", "true")
     monkeypatch.setenv("TRAINHUB_DATABASE_URL", "postgresql://u@localhost/db")
     monkeypatch.setenv("TRAINHUB_REDIS_URL", "redis://127.0.0.1:6379/3")
     app = create_app({"INSTANCE_PATH": str(instance)})
     assert app.config["TIMEZONE"] == "Asia/Urumqi"  # from instance/config.py
-    assert app.config["LOGIN_RATE_LIMIT"] == "5 per minute"  # environment wins
+    assert app.config["LOGIN_LIMIT_ADDRESS"] == "5 per minute"  # environment wins
     assert app.config["EXCUSED_COUNTS_AGAINST"] is True
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@localhost/db"
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"

@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, selectinload
 
 from trainhub.accounts.models import User
-from trainhub.auth import area_clause
+from trainhub.accounts.signin import login_lookup
+from trainhub.auth import Role, area_clause
 from trainhub.db import LabelledEnum
 from trainhub.extensions import db
 from trainhub.geo.models import County
@@ -28,7 +29,7 @@ from trainhub.learners.models import Learner, Qualification
 from trainhub.learners.operations import TRAINEE_USERNAME_PREFIX
 from trainhub.learners.validation import normalize_phone
 from trainhub.orgs.models import Organisation
-from trainhub.pii import cipher
+from trainhub.pii import PHONE_SHAPE, cipher
 
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
 _PHONE_SHAPE = re.compile(r"^1\d{10}$")
@@ -303,3 +304,18 @@ def learners_frame(learners) -> pd.DataFrame:
 
 def export_frame(user: User, filters: LearnerFilters) -> pd.DataFrame:
     return learners_frame(db.session.scalars(learner_list_stmt(user, filters)).unique())
+
+
+@login_lookup
+def trainee_accounts_with_phone(text: str) -> list[User]:
+    """Trainee accounts of the learners whose mobile number is ``text`` (usually one): a
+    trainee may sign in with their mobile number instead of the user name."""
+    phone = normalize_phone(text)
+    if not PHONE_SHAPE.fullmatch(phone):
+        return []
+    return list(db.session.scalars(
+        sa.select(User)
+        .join(Learner, Learner.user_id == User.id)
+        .where(Learner.phone_hash == cipher().search_hash(phone), User.role == Role.TRAINEE)
+        .order_by(User.id)
+    ))
