@@ -75,10 +75,10 @@ class User(UserMixin, db.Model):
     # flask-login ---------------------------------------------------------------------
     def get_id(self) -> str:
         """What the session cookie and the remember-me cookie carry: the id of a server-side
-        :class:`UserSession`, so that ending the row ends both cookies at once."""
-        if not self.session_id:
-            raise RuntimeError("sign users in through trainhub.accounts.session.sign_in")
-        return self.session_id
+        :class:`UserSession`, so that ending the row ends both cookies at once. A user put
+        in a request without a session (``trainhub.accounts.session.sign_in`` starts one)
+        gives an empty id, which signs nobody in on the next request."""
+        return self.session_id or ""
 
     @property
     def is_active(self) -> bool:
