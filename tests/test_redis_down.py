@@ -1,5 +1,6 @@
 """Redis stopped or hanging: sign-in keeps working with its limits counted in memory, and
-the health check says that Redis is down while the application still serves."""
+the health check says that Redis is down while the application still serves. With a real
+Redis (``TRAINHUB_TEST_REDIS_URL``): processes share the counts, the health check says ok."""
 
 from __future__ import annotations
 
@@ -143,3 +144,22 @@ def test_redis_timeout_must_be_sensible(make_app, monkeypatch, value):
     monkeypatch.setenv("TRAINHUB_REDIS_TIMEOUT", value)
     with pytest.raises(ConfigError, match="REDIS_TIMEOUT"):
         make_app()
+
+
+@pytest.mark.skipif(not os.environ.get("TRAINHUB_TEST_REDIS_URL"),
+                    reason="set TRAINHUB_TEST_REDIS_URL to share limits through a real Redis")
+def test_processes_sharing_redis_share_the_count(make_app, make_user, redis_url):
+    """Several application processes (gunicorn workers) count failures together."""
+    import redis
+
+    url = redis_url
+    redis.Redis.from_url(url).flushdb()
+    limits = {"RATELIMIT_STORAGE_URI": url, "LOGIN_LIMIT_USER_ADDRESS": "2 per minute"}
+    first = make_app(**limits)
+    make_user(Role.OFFICE, username="office1", password=PASSWORD)
+    for _ in range(2):
+        assert attempt(first.test_client(), "Wrong-password-1").status_code == 400
+    # a second process (a new app, re-initialising the shared limiter) sees the same count
+    second = make_app(**limits)
+    assert attempt(second.test_client(), PASSWORD).status_code == 429
+    redis.Redis.from_url(url).flushdb()

@@ -4,7 +4,6 @@ address, one address whatever the account, and an account from every address tog
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
 
@@ -142,21 +141,3 @@ def test_database_windows_are_pruned_as_they_end(app, client, app_config):
         # one window per bucket of the failed attempt, each counted once
         assert len(rows) == 3 and {row.count for row in rows} == {1}
         assert all(row.expires_at > utcnow() for row in rows)
-
-
-@pytest.mark.skipif(not os.environ.get("TRAINHUB_TEST_REDIS_URL"),
-                    reason="set TRAINHUB_TEST_REDIS_URL to share limits through a real Redis")
-def test_processes_sharing_redis_share_the_count(make_app, make_user, redis_url):
-    """Several application processes (gunicorn workers) count failures together."""
-    import redis
-
-    url = redis_url
-    redis.Redis.from_url(url).flushdb()
-    first = make_app(RATELIMIT_STORAGE_URI=url)
-    make_user(Role.OFFICE, username="office1", password=PASSWORD)
-    for _ in range(3):
-        assert attempt(first.test_client(), "office1", WRONG).status_code == 400
-    # a second process (a new app, re-initialising the shared limiter) sees the same count
-    second = make_app(RATELIMIT_STORAGE_URI=url)
-    assert attempt(second.test_client(), "office1", PASSWORD).status_code == 429
-    redis.Redis.from_url(url).flushdb()

@@ -60,8 +60,10 @@ def _config_limit(key: str):
 
 def _account_key() -> str:
     """The account being tried, whatever the address (a trainee's mobile number counts
-    against their user name), as a keyed hash."""
-    return signin.throttle_key(request.form.get("username") or "")
+    against their user name), as a keyed hash; worked out once per request."""
+    if "login_account_key" not in g:
+        g.login_account_key = signin.throttle_key(request.form.get("username") or "")
+    return g.login_account_key
 
 
 def _account_and_address_key() -> str:
