@@ -200,7 +200,7 @@ def _settle_rate_limits(app) -> None:
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         # every process of the installation shares the counts: Redis, else the database
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or DATABASE_STORAGE_URI
-    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis", "rediss")):
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):  # redis, rediss, redis+unix
         # a stopped or hanging Redis must cost a request at most this long, once: the
         # limiter then counts in memory (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED)
         options = dict(app.config.get("RATELIMIT_STORAGE_OPTIONS") or {})

@@ -69,7 +69,7 @@ class User(UserMixin, db.Model):
                                                        cascade="all, delete-orphan")
 
     #: The secret id of the sign-in session this object was loaded through (not stored:
-    #: only its hash is, in :class:`UserSession`). Set by ``trainhub.accounts.signin``.
+    #: only its hash is, in :class:`UserSession`). Set by ``trainhub.accounts.user_sessions``.
     session_id = None
 
     # flask-login ---------------------------------------------------------------------
