@@ -38,15 +38,15 @@ def test_environment_overrides_instance_config(tmp_path, monkeypatch):
     instance = tmp_path / "instance"
     instance.mkdir()
     (instance / "config.py").write_text(
-        "TIMEZONE = 'Asia/Urumqi'\nLOGIN_RATE_LIMIT = '3 per minute'\n"
+        "TIMEZONE = 'Asia/Urumqi'\nLOGIN_LIMIT_ADDRESS = '3 per minute'\n"
     )
-    monkeypatch.setenv("TRAINHUB_LOGIN_RATE_LIMIT", "5 per minute")
+    monkeypatch.setenv("TRAINHUB_LOGIN_LIMIT_ADDRESS", "5 per minute")
     monkeypatch.setenv("TRAINHUB_EXCUSED_COUNTS_AGAINST", "true")
     monkeypatch.setenv("TRAINHUB_DATABASE_URL", "postgresql://u@localhost/db")
     monkeypatch.setenv("TRAINHUB_REDIS_URL", "redis://127.0.0.1:6379/3")
     app = create_app({"INSTANCE_PATH": str(instance)})
     assert app.config["TIMEZONE"] == "Asia/Urumqi"  # from instance/config.py
-    assert app.config["LOGIN_RATE_LIMIT"] == "5 per minute"  # environment wins
+    assert app.config["LOGIN_LIMIT_ADDRESS"] == "5 per minute"  # environment wins
     assert app.config["EXCUSED_COUNTS_AGAINST"] is True
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@localhost/db"
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
@@ -74,3 +74,28 @@ def test_a_lost_data_key_is_not_silently_replaced(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="Restore the key"):
         create_app({"INSTANCE_PATH": str(instance)})
     assert not (instance / "data_key").exists()
+
+
+def test_rate_limits_are_shared_by_every_process(tmp_path, monkeypatch):
+    """Without Redis the counts live in the database; with Redis there, asked with short
+    time-outs so that a Redis that hangs cannot hold a sign-in for long."""
+    for name in ("TRAINHUB_REDIS_URL", "TRAINHUB_RATELIMIT_STORAGE_URI"):
+        monkeypatch.delenv(name, raising=False)
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "a")})
+    assert app.config["RATELIMIT_STORAGE_URI"] == "trainhub+db://"
+    assert app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
+
+    monkeypatch.setenv("TRAINHUB_REDIS_URL", "redis://127.0.0.1:6379/3")
+    monkeypatch.setenv("TRAINHUB_REDIS_TIMEOUT", "0.5")
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "b")})
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
+    assert app.config["RATELIMIT_STORAGE_OPTIONS"] == {"socket_timeout": 0.5,
+                                                       "socket_connect_timeout": 0.5}
+
+
+@pytest.mark.parametrize("key", ["LOGIN_LIMIT_USER_ADDRESS", "LOGIN_LIMIT_ADDRESS", "LOGIN_LIMIT_USER"])
+@pytest.mark.parametrize("value", ["ten a minute", "10/fortnight", "-1 per minute"])
+def test_a_malformed_sign_in_limit_stops_start_up(tmp_path, monkeypatch, key, value):
+    monkeypatch.setenv(f"TRAINHUB_{key}", value)
+    with pytest.raises(ConfigError, match=key):
+        create_app({"INSTANCE_PATH": str(tmp_path / "instance")})

@@ -190,14 +190,24 @@ def test_coordinator_navigation(client, login, reference_data):
 
 
 @pytest.mark.parametrize(
-    ("role", "features"),
-    [(Role.INSTRUCTOR, ["我的课程"]), (Role.CERTIFIER, ["机构", "课程"]), (Role.TRAINEE, ["我的信息"])],
+    ("role", "features", "account"),
+    [(Role.INSTRUCTOR, ["我的课程"], ACCOUNT), (Role.CERTIFIER, ["机构", "课程"], ACCOUNT),
+     (Role.TRAINEE, ["我的信息"], ["修改密码", "退出"])],
 )
-def test_other_roles_see_home_their_features_and_their_account(client, login, role, features):
+def test_other_roles_see_home_their_features_and_their_account(client, login, role, features,
+                                                               account):
     login(role)
     page = client.get("/").get_data(as_text=True)
-    assert [t for t in labels(page) if t != "牵手计划培训管理"] == ["首页", *features, *ACCOUNT]
+    assert [t for t in labels(page) if t != "牵手计划培训管理"] == ["首页", *features, *account]
     assert f"user-role\">{role.label}</span>" in page
+
+
+def test_trainees_keep_the_token_page_out_of_their_menu(client, login):
+    """A trainee has no use for API tokens in the menu, but a mini-program acting for them
+    may need one: the page stays open to them."""
+    login(Role.TRAINEE)
+    assert "API 令牌" not in labels(client.get("/").get_data(as_text=True))
+    assert client.get("/account/tokens").status_code == 200
 
 
 def test_anonymous_navigation_offers_sign_in(client):

@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def import_models() -> None:
     """Import every feature's models so that the metadata knows all tables."""
+    from trainhub import limit_storage as _limit_storage  # noqa: F401 (rate-limit windows)
     from trainhub.accounts import models as _accounts  # noqa: F401
     from trainhub.attendance import models as _attendance  # noqa: F401
     from trainhub.audit import models as _audit  # noqa: F401

@@ -11,6 +11,10 @@ import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet
+from limits import parse_many
+
+from trainhub.limit_storage import DATABASE_STORAGE_URI
+from trainhub.links import parse_base_url
 
 #: Variables read from the environment: name after the ``TRAINHUB_`` prefix -> config key.
 ENV_VARS = {
@@ -18,12 +22,17 @@ ENV_VARS = {
     "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "SECRET_KEY": "SECRET_KEY",
     "DATA_KEY": "DATA_KEY",
+    "PUBLIC_URL": "PUBLIC_URL",
+    "PROXY_HOPS": "PROXY_HOPS",
     "REDIS_URL": "REDIS_URL",
+    "REDIS_TIMEOUT": "REDIS_TIMEOUT",
     "JOBS_IMMEDIATE": "JOBS_IMMEDIATE",
     "JOB_LEASE_SECONDS": "JOB_LEASE_SECONDS",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
-    "LOGIN_RATE_LIMIT": "LOGIN_RATE_LIMIT",
     "HEAVY_RATE_LIMIT": "HEAVY_RATE_LIMIT",
+    "LOGIN_LIMIT_USER_ADDRESS": "LOGIN_LIMIT_USER_ADDRESS",
+    "LOGIN_LIMIT_ADDRESS": "LOGIN_LIMIT_ADDRESS",
+    "LOGIN_LIMIT_USER": "LOGIN_LIMIT_USER",
     "MAX_CONTENT_LENGTH": "MAX_CONTENT_LENGTH",
     "IMPORT_MAX_BYTES": "IMPORT_MAX_BYTES",
     "IMPORT_MAX_ROWS": "IMPORT_MAX_ROWS",
@@ -32,7 +41,10 @@ ENV_VARS = {
 }
 
 BOOL_KEYS = {"JOBS_IMMEDIATE", "EXCUSED_COUNTS_AGAINST", "TESTING"}
-INT_KEYS = {"MAX_CONTENT_LENGTH", "IMPORT_MAX_BYTES", "IMPORT_MAX_ROWS", "JOB_LEASE_SECONDS"}
+INT_KEYS = {"MAX_CONTENT_LENGTH", "IMPORT_MAX_BYTES", "IMPORT_MAX_ROWS", "PROXY_HOPS", "JOB_LEASE_SECONDS"}
+FLOAT_KEYS = {"REDIS_TIMEOUT"}
+#: The sign-in limits (Flask-Limiter notation; only failed attempts count).
+LOGIN_LIMIT_KEYS = ("LOGIN_LIMIT_USER_ADDRESS", "LOGIN_LIMIT_ADDRESS", "LOGIN_LIMIT_USER")
 
 SECRET_FILES = {"SECRET_KEY": "secret_key", "DATA_KEY": "data_key"}
 
@@ -49,16 +61,36 @@ class Defaults:
     SECRET_KEY = None
     #: Base key from which the encryption key and the search-hash key of personal data derive.
     DATA_KEY = None
+    #: Where people reach the application (``https://px.example.org``): every link that
+    #: leaves it (activation links, later QR codes and calendar feeds) starts with it.
+    PUBLIC_URL = None
+    #: Reverse proxies in front of the application whose X-Forwarded-For and
+    #: X-Forwarded-Proto headers are believed (0: none, the client talks to gunicorn).
+    PROXY_HOPS = 0
     REDIS_URL = None
+    #: Seconds to wait for Redis before carrying on without it (connecting and answering).
+    REDIS_TIMEOUT = 1.0
     #: Run background jobs inline (tests); otherwise a worker picks them up.
     JOBS_IMMEDIATE = False
     #: Seconds without a heartbeat after which a running job counts as interrupted.
     JOB_LEASE_SECONDS = 90
-    RATELIMIT_STORAGE_URI = None  # memory:// locally, the Redis URL when set
+    RATELIMIT_STORAGE_URI = None  # the Redis URL when set, else the database (trainhub.limit_storage)
     #: Set explicitly: the limiter object outlives an app, and must not keep another's setting.
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    #: Redis unreachable: count in this process's memory until it answers again, rather
+    #: than refuse every request; an error of the storage never becomes a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    #: Failed sign-ins allowed for one account from one address: the lock-out a guesser at
+    #: one desk meets.
+    LOGIN_LIMIT_USER_ADDRESS = "10 per minute"
+    #: Failed sign-ins allowed from one address, whatever the account (a guesser trying
+    #: many names; a training room behind one address shares it).
+    LOGIN_LIMIT_ADDRESS = "30 per minute"
+    #: Failed sign-ins allowed for one account from all addresses together: far higher, so
+    #: that someone guessing elsewhere cannot lock the user out of their own desk for long.
+    LOGIN_LIMIT_USER = "100 per hour"
     #: Per-user budget of the heavy endpoints together (imports, exports).
     HEAVY_RATE_LIMIT = "20 per minute;200 per hour"
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
@@ -91,8 +123,14 @@ class Defaults:
 def _coerce(key: str, value):
     if key in BOOL_KEYS and isinstance(value, str):
         return value.strip().lower() in {"1", "true", "yes", "on"}
-    if key in INT_KEYS and isinstance(value, str):
-        return int(value)
+    try:
+        if key in INT_KEYS and isinstance(value, str):
+            return int(value)
+        if key in FLOAT_KEYS and isinstance(value, str):
+            return float(value)
+    except ValueError:
+        kind = "a whole number" if key in INT_KEYS else "a number"
+        raise ConfigError(f"{key} must be {kind}, not {value!r}.") from None
     return value
 
 
@@ -130,10 +168,51 @@ def load_config(app, overrides: dict | None = None) -> None:
     # (names, an organisation's contact mobile number, a typed search)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("hide_parameters", True)
 
-    if not app.config.get("RATELIMIT_STORAGE_URI"):
-        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
-
+    _settle_proxy_and_links(app)
+    _settle_rate_limits(app)
     _settle_secrets(app, instance)
+
+
+def _settle_proxy_and_links(app) -> None:
+    """Check the public URL and the proxy hops; make cookies Secure where HTTPS is used."""
+    if app.config.get("PUBLIC_URL"):
+        try:
+            app.config["PUBLIC_URL"] = parse_base_url(app.config["PUBLIC_URL"])
+        except ValueError as error:
+            raise ConfigError(f"PUBLIC_URL: {error}") from None
+    hops = app.config.get("PROXY_HOPS")
+    if isinstance(hops, bool) or not isinstance(hops, int) or not 0 <= hops <= 5:
+        raise ConfigError(f"PROXY_HOPS must be a whole number from 0 to 5, not {hops!r}: the "
+                          "number of reverse proxies in front of the application.")
+    public_https = (app.config.get("PUBLIC_URL") or "").startswith("https://")
+    if app.config["ENV"] == "production" or public_https:
+        # the browser sends them back over HTTPS only (behind the proxy, as production runs)
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def _settle_rate_limits(app) -> None:
+    """Check the sign-in limits; choose the storage of the counts and its time-outs."""
+    for key in LOGIN_LIMIT_KEYS:
+        try:
+            parse_many(str(app.config.get(key) or ""))
+        except ValueError:
+            raise ConfigError(f"{key} must be a limit such as '10 per minute' or "
+                              f"'100 per hour', not {app.config.get(key)!r}.") from None
+    timeout = app.config.get("REDIS_TIMEOUT")
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 30:
+        raise ConfigError(f"REDIS_TIMEOUT must be a number of seconds above 0 and at most 30, "
+                          f"not {timeout!r}.")
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        # every process of the installation shares the counts: Redis, else the database
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or DATABASE_STORAGE_URI
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):  # redis, rediss, redis+unix
+        # a stopped or hanging Redis must cost a request at most this long, once: the
+        # limiter then counts in memory (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED)
+        options = dict(app.config.get("RATELIMIT_STORAGE_OPTIONS") or {})
+        options.setdefault("socket_timeout", timeout)
+        options.setdefault("socket_connect_timeout", timeout)
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = options
 
 
 def _database_has_data(app, instance: Path) -> bool:

@@ -11,11 +11,30 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+
+#: A mainland mobile number once normalised (:func:`normalize_phone`): 11 digits from 13x to 19x.
+PHONE_SHAPE = re.compile(r"^1[3-9]\d{9}$")
+
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９－　（）", "0123456789- ()")
+
+
+def normalize_phone(value: str | None) -> str:
+    """A mobile number as people type it, reduced to its digits: full-width digits, spaces,
+    dashes and brackets, and a +86 / 0086 prefix are taken away. Whether the result is a
+    mobile number at all is :data:`PHONE_SHAPE`'s question."""
+    text = (value or "").translate(_FULL_WIDTH)
+    text = re.sub(r"[\s\-()]", "", text)
+    if text.startswith("+86"):
+        text = text[3:]
+    elif text.startswith("0086"):
+        text = text[4:]
+    return text
 
 
 def _derive(base_key: str, purpose: bytes) -> bytes:

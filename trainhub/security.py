@@ -4,9 +4,16 @@ Pages showing personal data (a learner's full ID number behind a POST button, ac
 links, temporary passwords) must not be framed by another site (clickjacking), nor have
 their downloads sniffed as another type; addresses are passed on only within the site.
 Headers a view sets itself (``Referrer-Policy: no-referrer`` on activation pages) win.
+
+Behind reverse proxies (``PROXY_HOPS`` of them), the client's address and scheme come from
+the X-Forwarded-For and X-Forwarded-Proto headers the proxies add (Werkzeug's
+``ProxyFix``), so that sign-in throttling and the audit log see the real client and not
+the proxy. Without proxies these headers are ignored: a client could forge them.
 """
 
 from __future__ import annotations
+
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
@@ -24,3 +31,9 @@ def add_security_headers(response):
 
 def init_security(app) -> None:
     app.after_request(add_security_headers)
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        # only the address and the scheme: the Host header passes through the proxy as it
+        # is, and nothing trainhub sends out is built from it (trainhub.links)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0,
+                                x_prefix=0)

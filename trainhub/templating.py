@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, request, url_for
 
-from trainhub.auth import Role
+from trainhub.auth import STAFF, Role
 from trainhub.localtime import format_date, format_localtime, format_timespan, format_weekday
 
 EMPTY = "—"
@@ -107,7 +107,8 @@ DEFAULT_NAV: tuple[NavItem, ...] = (
     NavItem("我的信息", "learners.me", frozenset({Role.TRAINEE}), order=10),
     NavItem("用户管理", "accounts.users", frozenset({Role.OFFICE}), order=80),
     NavItem("任务", "jobs.list", frozenset({Role.OFFICE}), order=90),
-    NavItem("API 令牌", "accounts.tokens", _ALL_ROLES, section="account", order=10),
+    # trainees may hold tokens (a mini-program signs in for them) but never need the page
+    NavItem("API 令牌", "accounts.tokens", STAFF, section="account", order=10),
     NavItem("修改密码", "accounts.change_password", _ALL_ROLES, section="account", order=20),
     NavItem("退出", "accounts.logout", _ALL_ROLES, section="account", method="post", order=90),
     NavItem("登录", "accounts.login", frozenset({ANONYMOUS}), section="account", order=0),

@@ -123,6 +123,7 @@ def test_create_token_with_expiry(app, runner, make_user):
         (["disabled.user"], "已被停用"),
         (["office.li", "--name", ""], "请填写令牌名称"),
         (["office.li", "--expires-days", "0"], "Invalid value for '--expires-days'"),
+        (["office.li", "--expires-days", "3651"], "Invalid value for '--expires-days'"),
     ],
 )
 def test_create_token_refuses_bad_input(app, runner, make_user, args, message):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from trainhub.accounts.models import Role
@@ -91,3 +93,53 @@ def test_remembered_session_stays_remembered_after_a_change(app, make_user):
 
     client.delete_cookie("session")
     assert client.get("/account/tokens").status_code == 200
+
+
+@pytest.fixture
+def token_headers(app, teacher):
+    """Bearer headers of an API token of the signed-in teacher."""
+    from trainhub.accounts.models import User
+    from trainhub.accounts.operations import create_token
+    from trainhub.extensions import db
+
+    with app.app_context():
+        _, secret = create_token(db.session.get(User, teacher.id), "课表同步")
+        db.session.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def test_the_form_offers_to_revoke_the_tokens_and_ticks_it(client, teacher):
+    page = client.get("/account/password").get_data(as_text=True)
+    assert "同时撤销我的全部 API 令牌" in page
+    assert re.search(r'<input[^>]*checked[^>]*name="revoke_tokens"|'
+                     r'<input[^>]*name="revoke_tokens"[^>]*checked', page)
+
+
+def test_a_change_with_the_box_ticked_revokes_every_token(app, client, token_headers,
+                                                           audit_actions):
+    assert client.get("/api/v1/me", headers=token_headers).status_code == 200
+
+    response = client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": NEW_PASSWORD,
+        "confirm_password": NEW_PASSWORD, "revoke_tokens": "y",
+    }, follow_redirects=True)
+
+    assert "API 令牌已全部撤销" in response.get_data(as_text=True)
+    assert client.get("/api/v1/me", headers=token_headers).status_code == 401
+    assert ("token.revoke_all", {"username": "teacher1", "count": 1,
+                                 "reason": "password_change"}) in audit_actions()
+
+
+def test_a_change_with_the_box_unticked_keeps_the_tokens(client, token_headers, audit_actions):
+    assert change(client).status_code == 302  # the box is not sent: unticked
+    assert client.get("/api/v1/me", headers=token_headers).status_code == 200
+    assert "token.revoke_all" not in [action for action, _ in audit_actions()]
+
+
+def test_a_refused_change_revokes_nothing(client, token_headers):
+    response = client.post("/account/password", data={
+        "current_password": "Wrong-password-1", "new_password": NEW_PASSWORD,
+        "confirm_password": NEW_PASSWORD, "revoke_tokens": "y",
+    })
+    assert response.status_code == 400
+    assert client.get("/api/v1/me", headers=token_headers).status_code == 200

@@ -195,3 +195,29 @@ def test_office_resets_its_own_password_elsewhere(client, office, get_user):
 @pytest.mark.parametrize("action", ["enable", "disable", "reset-password"])
 def test_actions_on_unknown_users_are_404(client, office, action):
     assert client.post(f"/users/999999/{action}").status_code == 404
+
+
+def test_reset_password_revokes_the_accounts_api_tokens(app, client, office, make_user,
+                                                         audit_actions):
+    from trainhub.accounts.models import ApiToken
+    from trainhub.accounts.operations import create_token, revoke_token
+
+    user = make_user(Role.INSTRUCTOR, username="teacher1", password=PASSWORD)
+    with app.app_context():
+        teacher = db.session.get(User, user.id)
+        _, first = create_token(teacher, "课表同步")
+        _, second = create_token(teacher, "考勤机", expires_in_days=30)
+        retired, _ = create_token(teacher, "旧系统")
+        revoke_token(retired)
+        db.session.commit()
+    headers = [{"Authorization": f"Bearer {secret}"} for secret in (first, second)]
+    assert all(client.get("/api/v1/me", headers=h).status_code == 200 for h in headers)
+
+    assert client.post(f"/users/{user.id}/reset-password").status_code == 200
+
+    assert all(client.get("/api/v1/me", headers=h).status_code == 401 for h in headers)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)
+                                 .where(ApiToken.revoked_at.is_(None))) == 0
+    assert ("token.revoke_all", {"username": "teacher1", "count": 2,
+                                 "reason": "password_reset"}) in audit_actions()

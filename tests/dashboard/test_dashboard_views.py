@@ -371,7 +371,7 @@ def test_sign_in_page_loads_assets_locally(client):
 def test_healthz_answers_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "redis": "not_configured"}
 
 
 def test_healthz_answers_503_when_the_database_is_down(app_config, tmp_path):
@@ -382,7 +382,8 @@ def test_healthz_answers_503_when_the_database_is_down(app_config, tmp_path):
     try:
         response = app.test_client().get("/healthz")
         assert response.status_code == 503
-        assert response.get_json()["status"] == "unavailable"
+        assert response.get_json() == {"status": "unavailable", "database": "unavailable",
+                                       "redis": "not_configured"}
     finally:
         with app.app_context():
             db.engine.dispose()

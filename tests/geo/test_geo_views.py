@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from trainhub.accounts.models import User
+from trainhub.accounts.user_sessions import start_session
 from trainhub.audit.models import AuditEntry
 from trainhub.extensions import db
 from trainhub.geo.models import County
@@ -133,9 +135,13 @@ def test_flag_form_needs_the_csrf_token(app, make_app, reference_data, make_user
     strict = make_app(WTF_CSRF_ENABLED=True)
     user = make_user("office")
     client = strict.test_client()
+    with strict.app_context():  # signed in without the form, which would need the token
+        session_id = start_session(db.session.get(User, user.id))
+        db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = f"{user.id}:{user.session_version}"
+        session["_user_id"] = session_id
         session["_fresh"] = True
+    assert client.get("/counties").status_code == 200
     response = client.post("/counties/620121/priority", data={"action": "flag", "source": "x"})
     assert response.status_code == 400
     with app.app_context():

@@ -415,7 +415,7 @@ def test_staff_are_not_found_by_a_learner_phone(app, client, world, make_user):
 
 
 def test_mobile_number_and_user_name_share_the_throttle(make_app, world, activated):
-    client = make_app(LOGIN_RATE_LIMIT="3 per minute").test_client()
+    client = make_app(LOGIN_LIMIT_USER="3 per hour").test_client()
 
     def attempt(name, password, address):
         return client.post("/login", data={"username": name, "password": password},

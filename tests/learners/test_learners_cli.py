@@ -96,8 +96,8 @@ def test_bad_options_are_explained_and_change_nothing(app, runner, world, tmp_pa
     assert link_count(app) == 0
 
 
-def test_server_name_serves_as_base_url(make_app, world):
-    other = make_app(SERVER_NAME="px.example.org", PREFERRED_URL_SCHEME="https")
+def test_public_url_serves_as_base_url(make_app, world):
+    other = make_app(PUBLIC_URL="https://px.example.org")
     result = other.test_cli_runner().invoke(args=["learners", "activation-links", "--county", "513431"])
     assert result.exit_code == 0, result.output
     assert "https://px.example.org/activate/" in result.output

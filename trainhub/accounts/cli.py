@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import click
 from flask.cli import with_appcontext
 
 from trainhub.accounts import operations, queries
 from trainhub.accounts.models import Role
 from trainhub.accounts.operations import AccountError
-from trainhub.db import utcnow
 from trainhub.transaction import after_commit
 
 ROLE_HELP = "、".join(f"{role.value}（{role.label}）" for role in Role)
@@ -70,8 +67,8 @@ def create_user_command(username, role, scope_code, display_name, password_file)
 @click.command("create-token")
 @click.argument("username")
 @click.option("--name", default="命令行创建", show_default=True, help="令牌名称（用途或对接的系统）。")
-@click.option("--expires-days", type=click.IntRange(min=1), default=None,
-              help="有效天数；不给出时长期有效，直到撤销。")
+@click.option("--expires-days", type=click.IntRange(min=1, max=operations.MAX_TOKEN_DAYS),
+              default=None, help="有效天数；不给出时长期有效，直到撤销。")
 @with_appcontext
 def create_token_command(username, name, expires_days):
     """Create an API token for USERNAME and print it once (创建 API 令牌)."""
@@ -80,11 +77,11 @@ def create_token_command(username, name, expires_days):
         raise click.ClickException(f"用户 {username} 不存在。")
     if not user.is_enabled:
         raise click.ClickException(f"用户 {user.username} 已被停用，不能为其创建令牌。")
-    expires_at = utcnow() + timedelta(days=expires_days) if expires_days else None
     try:
-        token, secret = operations.create_token(user, name, expires_at=expires_at)
+        token, secret = operations.create_token(user, name, expires_in_days=expires_days)
     except AccountError as error:
-        raise click.ClickException(f"--{error.field.replace('_', '-')}: {error.message}") from error
+        option = {"expires_in_days": "--expires-days"}.get(error.field, f"--{error.field}")
+        raise click.ClickException(f"{option}: {error.message}") from error
     message = (f"已为 {user.username} 创建令牌“{token.name}”（编号 {token.id}）。"
                "令牌只显示这一次，请妥善保存：")
 

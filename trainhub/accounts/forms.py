@@ -46,6 +46,10 @@ class ChangePasswordForm(FlaskForm):
                     EqualTo("new_password", message="两次输入的新密码不一致。")],
         render_kw={"autocomplete": "new-password"},
     )
+    revoke_tokens = BooleanField(
+        "同时撤销我的全部 API 令牌", default=True,
+        description="如果担心密码已泄露，令牌也可能已被他人取得；撤销后，使用这些令牌的系统需要换用新令牌。",
+    )
 
 
 class ActivationForm(FlaskForm):

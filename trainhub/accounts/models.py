@@ -59,16 +59,26 @@ class User(UserMixin, db.Model):
     is_enabled: Mapped[bool] = mapped_column(default=True)
     #: Set for temporary passwords: the user must choose their own at the next sign-in.
     must_change_password: Mapped[bool] = mapped_column(default=False)
-    #: Changing it invalidates every session and remember-me cookie of the user.
+    #: Raised by every password change: sessions started under an older version end.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    sessions: Mapped[list[UserSession]] = relationship(back_populates="user",
+                                                       cascade="all, delete-orphan")
+
+    #: The secret id of the sign-in session this object was loaded through (not stored:
+    #: only its hash is, in :class:`UserSession`). Set by ``trainhub.accounts.user_sessions``.
+    session_id = None
 
     # flask-login ---------------------------------------------------------------------
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What the session cookie and the remember-me cookie carry: the id of a server-side
+        :class:`UserSession`, so that ending the row ends both cookies at once. A user put
+        in a request without a session (``trainhub.accounts.session.sign_in`` starts one)
+        gives an empty id, which signs nobody in on the next request."""
+        return self.session_id or ""
 
     @property
     def is_active(self) -> bool:
@@ -81,6 +91,8 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         if not self.password_hash:
+            # an account waiting for activation takes as long to refuse as any other
+            check_dummy_password(password)
             return False
         try:
             _hasher().verify(self.password_hash, password)
@@ -152,6 +164,27 @@ class ApiToken(db.Model):
     @property
     def is_usable(self) -> bool:
         return self.status == TokenStatus.ACTIVE
+
+
+class UserSession(db.Model):
+    """A signed-in browser. The session and remember-me cookies carry its random id (only
+    the SHA-256 is stored); signing out deletes the row, which ends both cookies at once."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    id_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: The user's ``session_version`` at sign-in: a later password change ends the session.
+    session_version: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Updated at most once a minute; sessions idle for longer than the remember-me
+    #: duration end.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: Browser and system, e.g. "微信 · Android" (never the full header).
+    user_agent: Mapped[str | None] = mapped_column(sa.String(80))
+
+    user: Mapped[User] = relationship(back_populates="sessions")
 
 
 class ActivationLink(db.Model):

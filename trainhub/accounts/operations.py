@@ -1,21 +1,23 @@
-"""Writes on users and API tokens. Each function flushes; the caller commits."""
+"""Writes on users, passwords, API tokens and activation links. Each function flushes; the
+request, command or job step commits (:mod:`trainhub.transaction`). Signing in is
+:mod:`trainhub.accounts.signin`; sessions are :mod:`trainhub.accounts.user_sessions`."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
-from datetime import datetime, timedelta
-from typing import NoReturn
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
-from trainhub.accounts.models import ActivationLink, ApiToken, Role, User, check_dummy_password
-from trainhub.accounts.queries import user_by_username
+from trainhub.accounts import user_sessions
+from trainhub.accounts.models import ActivationLink, ApiToken, Role, User
 from trainhub.audit.operations import record
 from trainhub.db import utcnow
 from trainhub.extensions import db
+from trainhub.geo.models import County
 from trainhub.transaction import durable
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
@@ -29,8 +31,8 @@ BAD_CREDENTIALS = "用户名或密码不正确。"
 ACCOUNT_DISABLED = "该账号已被停用，无法登录。如需恢复，请联系项目办。"
 #: How long a one-time activation link stays usable.
 ACTIVATION_LINK_DAYS = 14
-_PHONE_SHAPE = re.compile(r"^1[3-9]\d{9}$")
-_ID_SHAPE = re.compile(r"^\d{15}$|^\d{17}[\dXx]$")
+#: Longest validity a token may be given (days); without a number it lasts until revoked.
+MAX_TOKEN_DAYS = 3650
 
 
 class AccountError(ValueError):
@@ -57,8 +59,6 @@ def password_problem(password: str, *, username: str | None = None) -> str | Non
 
 def scope_problem(role: Role, scope_code: str | None) -> str | None:
     """Why ``scope_code`` does not fit ``role`` (Chinese), or None."""
-    from trainhub.geo.models import County
-
     if role != Role.COORDINATOR:
         return "只有实施点联络员需要设置负责区域。" if scope_code else None
     if not scope_code:
@@ -110,123 +110,47 @@ def create_user(
     return user
 
 
-def authenticate(username: str, password: str) -> User:
-    """The user signing in with ``username`` and ``password``, or :class:`AccountError`.
+def create_user_with_temporary_password(
+    username: str,
+    role: Role,
+    *,
+    temporary_password: str | None,
+    display_name: str | None = None,
+    scope_code: str | None = None,
+) -> tuple[User, str]:
+    """The office opens an account: the user signs in with a temporary password and must
+    choose their own at once. ``temporary_password`` None (or empty) generates one.
 
-    ``username`` may also be a trainee's mobile number (looked up through its keyed hash).
-    An unknown user name and a wrong password give the same message and take the same time;
-    a disabled account is named as such only to someone who knows its password. Every
-    attempt is audited (the user name tried, never the password) and a success records
-    ``last_login_at``.
+    Returns the user and the temporary password, to be shown once.
     """
-    username = (username or "").strip()
-    user = user_by_username(username)
-    if user is None:
-        user = _trainee_by_phone(username, password)
-    if user is None:
-        check_dummy_password(password)
-        _refuse_sign_in(None, loggable_login_name(username), "unknown_user", BAD_CREDENTIALS)
-    if not user.check_password(password):
-        _refuse_sign_in(user, user.username, "wrong_password", BAD_CREDENTIALS)
-    if not user.is_enabled:
-        _refuse_sign_in(user, user.username, "disabled", ACCOUNT_DISABLED)
-    user.last_login_at = utcnow()
-    db.session.flush()
-    record("user.login", target_type="user", target_id=user.id, actor_id=user.id,
-           detail={"username": user.username})
-    return user
+    password = temporary_password or generate_temporary_password()
+    user = create_user(username, role, password=password, display_name=display_name,
+                       scope_code=scope_code, must_change_password=True)
+    return user, password
 
 
-def _refuse_sign_in(user: User | None, username: str, reason: str, message: str) -> NoReturn:
-    """Audit a refused sign-in (kept although the request is refused) and refuse it."""
-    with durable() as session:
-        record("user.login_failed", target_type="user" if user else None,
-               target_id=user.id if user else None,
-               detail={"username": username, "reason": reason}, session=session)
-    raise AccountError("_form", message)
-
-
-def _phone_of_login_name(text: str) -> str | None:
-    """The mobile number typed in the user-name box, normalised, or None."""
-    from trainhub.learners.validation import normalize_phone
-
-    phone = normalize_phone(text)
-    return phone if _PHONE_SHAPE.fullmatch(phone) else None
-
-
-def trainees_with_phone(text: str) -> list[User]:
-    """Trainee accounts of the learners whose mobile number is ``text`` (usually one)."""
-    from trainhub.learners.models import Learner
-    from trainhub.pii import cipher
-
-    phone = _phone_of_login_name(text)
-    if phone is None:
-        return []
-    return list(db.session.scalars(
-        sa.select(User)
-        .join(Learner, Learner.user_id == User.id)
-        .where(Learner.phone_hash == cipher().search_hash(phone), User.role == Role.TRAINEE)
-        .order_by(User.id)
-    ))
-
-
-def _trainee_by_phone(text: str, password: str) -> User | None:
-    """The trainee signing in with their mobile number. A number shared by several
-    learners is told apart by the password; a wrong password leaves the first account
-    to be refused with the usual message."""
-    candidates = trainees_with_phone(text)
-    if len(candidates) > 1:
-        matching = [user for user in candidates if user.check_password(password)]
-        candidates = matching or candidates
-    return candidates[0] if candidates else None
-
-
-def loggable_login_name(text: str) -> str:
-    """What the audit log may keep of a user name typed at sign-in: a mobile or ID number
-    typed there is personal data and is kept masked."""
-    from trainhub.pii import mask_id_number, mask_phone
-
-    text = (text or "").strip()
-    phone = _phone_of_login_name(text)
-    if phone is not None:
-        return mask_phone(phone)
-    if _ID_SHAPE.fullmatch(text.replace(" ", "")):
-        return mask_id_number(text.replace(" ", "").upper())
-    return text[:64]
-
-
-def login_throttle_name(text: str) -> str:
-    """The account a sign-in attempt counts against: a mobile number that belongs to one
-    trainee counts against that trainee's user name (so that alternating the two does
-    not double the allowed attempts); other mobile numbers count under their keyed hash
-    (no number in clear in the limiter's storage)."""
-    text = (text or "").strip().lower()[:64]
-    phone = _phone_of_login_name(text)
-    if phone is None or user_by_username(text) is not None:
-        return text
-    candidates = trainees_with_phone(phone)
-    if len(candidates) == 1:
-        return candidates[0].username.lower()
-    from trainhub.pii import cipher
-
-    return "phone:" + cipher().search_hash(phone)[:32]
-
-
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str, *, revoke_tokens: bool) -> None:
+    """The user changes their own password. Every session of the user ends (the caller
+    starts a new one for the browser that made the change); ``revoke_tokens`` also
+    revokes every API token of the user, in case a token leaked with the password."""
     if not user.check_password(current):
         raise AccountError("current_password", "当前密码不正确。")
     if new == current:
         raise AccountError("new_password", "新密码不能与当前密码相同。")
     set_password(user, new)
+    if revoke_tokens:
+        revoke_tokens_of(user, reason="password_change")
 
 
 def set_password(user: User, new: str, *, temporary: bool = False) -> None:
-    """Set a password; ``temporary`` makes the user choose their own at next sign-in."""
+    """Set a password; ``temporary`` makes the user choose their own at next sign-in.
+    Every session and remember-me cookie of the user ends."""
     problem = password_problem(new, username=user.username)
     if problem:
         raise AccountError("new_password", problem)
     user.set_password(new)
     user.must_change_password = temporary
+    user_sessions.end_sessions(user)
     db.session.flush()
     record("user.set_password", target_type="user", target_id=user.id,
            detail={"temporary": temporary})
@@ -245,13 +169,15 @@ def generate_temporary_password() -> str:
 def reset_password(user: User, *, actor: User | None = None) -> str:
     """Give ``user`` a new temporary password (returned once) to change at next sign-in.
 
-    Every session, remember-me cookie of the user ends. The office resets other people's
+    Every session, remember-me cookie and API token of the user ends: whoever asked for
+    the reset may have lost control of the account. The office resets other people's
     passwords; their own they change on the password page.
     """
     if actor is not None and actor.id == user.id:
         raise AccountError("_form", "不能在这里重置自己的密码，请使用“修改密码”页面。")
     password = generate_temporary_password()
     set_password(user, password, temporary=True)
+    revoke_tokens_of(user, reason="password_reset")
     return password
 
 
@@ -263,6 +189,8 @@ def set_enabled(user: User, enabled: bool, *, actor: User | None = None) -> None
     if user.is_enabled == enabled:
         return
     user.is_enabled = enabled
+    if not enabled:  # re-enabling must not bring old sessions back
+        user_sessions.end_sessions(user)
     db.session.flush()
     record("user.enable" if enabled else "user.disable", target_type="user", target_id=user.id,
            detail={"username": user.username})
@@ -272,15 +200,20 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(user: User, name: str, *, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
-    """Create an API token; returns the row and the token itself, which is never stored."""
+def create_token(user: User, name: str, *, expires_in_days: int | None = None
+                 ) -> tuple[ApiToken, str]:
+    """Create an API token valid for ``expires_in_days`` days (None: until revoked); returns
+    the row and the token itself, which is never stored."""
     name = (name or "").strip()
     if not name:
         raise AccountError("name", "请填写令牌名称，例如用途或对接的系统。")
     if len(name) > 100:
         raise AccountError("name", "令牌名称不能超过 100 个字符。")
-    if expires_at is not None and expires_at <= utcnow():
-        raise AccountError("expires_at", "过期时间必须晚于当前时间。")
+    if expires_in_days is not None and (
+        isinstance(expires_in_days, bool) or not 1 <= expires_in_days <= MAX_TOKEN_DAYS
+    ):
+        raise AccountError("expires_in_days", f"有效天数应为 1–{MAX_TOKEN_DAYS} 天；长期有效请不填。")
+    expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user, name=name, token_hash=_token_hash(secret), prefix=secret[:10], expires_at=expires_at
@@ -297,6 +230,23 @@ def revoke_token(token: ApiToken) -> None:
         token.revoked_at = utcnow()
         db.session.flush()
         record("token.revoke", target_type="api_token", target_id=token.id)
+
+
+def revoke_tokens_of(user: User, *, reason: str) -> int:
+    """Revoke every token of ``user`` still usable; one audit entry names how many and why
+    (``password_reset``, ``password_change``). Returns the number revoked."""
+    now = utcnow()
+    revoked = db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
+               sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if revoked:
+        record("token.revoke_all", target_type="user", target_id=user.id,
+               detail={"username": user.username, "count": revoked, "reason": reason})
+    return revoked
 
 
 def user_for_token(secret: str) -> User | None:
@@ -412,6 +362,7 @@ def activate_account(token: str, password: str) -> User:
     db.session.refresh(link)
     user.set_password(password)
     user.must_change_password = False
+    user_sessions.end_sessions(user)
     db.session.flush()
     record("user.activate", target_type="user", target_id=user.id, actor_id=user.id,
            detail={"username": user.username})

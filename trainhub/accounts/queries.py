@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from trainhub.accounts.models import ApiToken, Role, User
 from trainhub.extensions import db
+from trainhub.geo.models import County
 
 
 def user_by_username(username: str) -> User | None:
@@ -47,8 +48,6 @@ def list_users(*, role: Role | None = None, search: str | None = None, page: int
 
 def scope_names(codes: set[str]) -> dict[str, str]:
     """Readable names of coordinator scope codes: ``{"52": "贵州省", "520221": "贵州省六盘水市水城县"}``."""
-    from trainhub.geo.models import County
-
     names: dict[str, str] = {}
     provinces = {c for c in codes if len(c) == 2}
     counties = {c for c in codes if len(c) == 6}

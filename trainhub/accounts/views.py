@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -20,9 +19,9 @@ from flask import (
 )
 from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
-from trainhub.accounts import operations, queries
+from trainhub.accounts import operations, queries, signin
 from trainhub.accounts.forms import (
     ActivationForm,
     ChangePasswordForm,
@@ -34,8 +33,9 @@ from trainhub.accounts.forms import (
 )
 from trainhub.accounts.models import Role, User
 from trainhub.accounts.operations import AccountError, ActivationRefused
+from trainhub.accounts.session import sign_in, sign_out
 from trainhub.auth import public, roles_required, signed_in
-from trainhub.db import utcnow
+from trainhub.errors import handle_http_exception
 from trainhub.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
@@ -45,16 +45,29 @@ USERS_PER_PAGE = 50
 
 
 # sign-in throttling --------------------------------------------------------------------------
+#
+# Only failed attempts count (``deduct_when``), in three buckets: an account tried from one
+# address (the lock-out a guesser at one desk meets), one address whatever the account (a
+# guesser trying many names), and an account from every address together — far higher,
+# so that someone guessing elsewhere cannot keep the user out of their own desk for long.
+# The counts live in Redis, or in the database without Redis (trainhub.limit_storage), so
+# that every process of the installation shares them.
 
 
-def _login_rate_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+def _config_limit(key: str):
+    return lambda: current_app.config[key]
 
 
-def _login_username_key() -> str:
-    """Throttling key of the account being tried, whatever address the attempts come from
-    (a trainee's mobile number counts against their user name)."""
-    return "login-user:" + operations.login_throttle_name(request.form.get("username") or "")
+def _account_key() -> str:
+    """The account being tried, whatever the address (a trainee's mobile number counts
+    against their user name), as a keyed hash; worked out once per request."""
+    if "login_account_key" not in g:
+        g.login_account_key = signin.throttle_key(request.form.get("username") or "")
+    return g.login_account_key
+
+
+def _account_and_address_key() -> str:
+    return f"{_account_key()}@{get_remote_address()}"
 
 
 def _login_failed(response) -> bool:
@@ -62,22 +75,26 @@ def _login_failed(response) -> bool:
     return bool(g.get("login_failed"))
 
 
-_limit_per_ip = limiter.limit(
-    _login_rate_limit, key_func=get_remote_address, methods=["POST"],
-    deduct_when=_login_failed, scope="ip",
-)
-_limit_per_username = limiter.limit(
-    _login_rate_limit, key_func=_login_username_key, methods=["POST"],
-    deduct_when=_login_failed, scope="username",
-)
+_LOGIN_LIMITS = [
+    limiter.limit(_config_limit("LOGIN_LIMIT_USER_ADDRESS"), key_func=_account_and_address_key,
+                  methods=["POST"], deduct_when=_login_failed, scope="login-account-address"),
+    limiter.limit(_config_limit("LOGIN_LIMIT_ADDRESS"), key_func=get_remote_address,
+                  methods=["POST"], deduct_when=_login_failed, scope="login-address"),
+    limiter.limit(_config_limit("LOGIN_LIMIT_USER"), key_func=_account_key,
+                  methods=["POST"], deduct_when=_login_failed, scope="login-account"),
+]
+
+
+def _throttled(view):
+    for limit in _LOGIN_LIMITS:
+        view = limit(view)
+    return view
 
 
 @bp.errorhandler(RateLimitExceeded)
 def login_throttled(error: RateLimitExceeded):
     """Too many failed sign-ins: the sign-in page again, saying how long to wait."""
     if request.endpoint != "accounts.login":
-        from trainhub.errors import handle_http_exception
-
         return handle_http_exception(error)
     minutes = 1
     breached = limiter.current_limit
@@ -109,8 +126,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@_limit_per_ip
-@_limit_per_username
+@_throttled
 @public
 def login():
     next_url = safe_next(request.args.get("next"))
@@ -120,13 +136,13 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = operations.authenticate(form.username.data, form.password.data)
+            user = signin.authenticate(form.username.data, form.password.data)
         except AccountError as error:
             g.login_failed = True
             status = 400
             form.form_errors.append(error.message)
         else:
-            login_user(user, remember=form.remember.data)
+            sign_in(user, remember=form.remember.data)
             if user.must_change_password:
                 flash("您正在使用临时密码，请先设置您自己的密码。", "warning")
                 return redirect(url_for("accounts.change_password"))
@@ -141,7 +157,7 @@ def login():
 def logout():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    logout_user()
+    sign_out()
     flash("您已退出登录。", "info")
     return redirect(url_for("accounts.login"))
 
@@ -153,15 +169,17 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            operations.change_password(user, form.current_password.data, form.new_password.data)
+            operations.change_password(user, form.current_password.data, form.new_password.data,
+                                       revoke_tokens=form.revoke_tokens.data)
         except AccountError as error:
             field = getattr(form, error.field, None)
             (field.errors if field is not None else form.form_errors).append(error.message)
         else:
-            # the new session version ends every other session; keep this one signed in
+            # every session of the user has ended; this browser starts a new one
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-            login_user(user, remember=remembered)
-            flash("密码已修改。其他设备上的登录已全部失效。", "success")
+            sign_in(user, remember=remembered)
+            tokens = "，您的 API 令牌已全部撤销" if form.revoke_tokens.data else ""
+            flash(f"密码已修改。其他设备上的登录已全部失效{tokens}。", "success")
             return redirect(HOME)
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/change_password.html", form=form), status
@@ -210,7 +228,7 @@ def activate(token: str):
             form.new_password.errors = [*form.new_password.errors, error.message]
         else:
             username = user.username
-            login_user(user)
+            sign_in(user)
             flash(f"账号已激活。以后请用用户名 {username} 或登记的手机号码加新密码登录。", "success")
             return redirect(HOME)
     status = 400 if request.method == "POST" else 200
@@ -225,11 +243,10 @@ def activate(token: str):
 def tokens():
     form = TokenCreateForm()
     if form.validate_on_submit():
-        days = int(form.expires_in_days.data)
-        expires_at = utcnow() + timedelta(days=days) if days else None
         try:
             token, secret = operations.create_token(
-                current_user._get_current_object(), form.name.data, expires_at=expires_at
+                current_user._get_current_object(), form.name.data,
+                expires_in_days=int(form.expires_in_days.data) or None,
             )
         except AccountError as error:
             field = getattr(form, error.field, None)
@@ -287,12 +304,12 @@ _USER_FORM_FIELDS = {"scope": "scope_code", "password": "temporary_password"}
 def create_user():
     form = UserCreateForm()
     if form.validate_on_submit():
-        password = form.temporary_password.data or operations.generate_temporary_password()
         try:
-            user = operations.create_user(
-                form.username.data, Role(form.role.data), password=password,
+            user, password = operations.create_user_with_temporary_password(
+                form.username.data, Role(form.role.data),
+                temporary_password=form.temporary_password.data or None,
                 display_name=form.display_name.data or None,
-                scope_code=form.scope_code.data or None, must_change_password=True,
+                scope_code=form.scope_code.data or None,
             )
         except AccountError as error:
             field = getattr(form, _USER_FORM_FIELDS.get(error.field, error.field), None)

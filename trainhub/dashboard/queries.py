@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import redis
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -431,4 +432,18 @@ def database_ok() -> bool:
     except SQLAlchemyError:
         log.warning("health check: the database does not answer", exc_info=True)
         return False
+    return True
+
+
+def redis_ok(url: str, *, timeout: float) -> bool:
+    """Whether the Redis at ``url`` answers ``PING`` within ``timeout`` seconds (the failure
+    is logged, not raised)."""
+    client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    try:
+        client.ping()
+    except (redis.RedisError, OSError):
+        log.warning("health check: Redis does not answer", exc_info=True)
+        return False
+    finally:
+        client.close()
     return True

@@ -38,11 +38,21 @@ def index():
 @bp.route("/healthz")
 @public
 def healthz():
-    """For the proxy and monitoring: 200 when the database answers, 503 otherwise."""
-    if queries.database_ok():
-        response = jsonify(status="ok")
-    else:
-        response = jsonify(status="unavailable", detail="数据库无法连接。")
-        response.status_code = 503
+    """For the proxy and monitoring: the state of the database and of Redis.
+
+    503 when the database does not answer (nothing works without it). When only Redis is
+    down the application still serves — sign-in limits are counted in memory, jobs wait
+    to be queued — so the answer is 200 with ``"status": "degraded"``: the proxy keeps
+    routing, monitoring sees which part to mend.
+    """
+    database = "ok" if queries.database_ok() else "unavailable"
+    redis_url = current_app.config.get("REDIS_URL")
+    redis = "not_configured"
+    if redis_url:
+        alive = queries.redis_ok(redis_url, timeout=current_app.config["REDIS_TIMEOUT"])
+        redis = "ok" if alive else "unavailable"
+    status = "unavailable" if database != "ok" else "degraded" if redis == "unavailable" else "ok"
+    response = jsonify(status=status, database=database, redis=redis)
+    response.status_code = 503 if database != "ok" else 200
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -12,7 +12,6 @@ from types import SimpleNamespace
 
 import click
 import pandas as pd
-from flask import current_app, url_for
 from flask.cli import with_appcontext
 
 from trainhub.accounts.models import Role
@@ -21,6 +20,7 @@ from trainhub.extensions import db
 from trainhub.geo.queries import resolve_province
 from trainhub.learners import operations, queries
 from trainhub.learners.queries import LearnerFilters
+from trainhub.links import LinksUnavailable, ensure_available, external_url
 from trainhub.localtime import format_localtime
 from trainhub.orgs.models import Organisation
 from trainhub.spreadsheets import to_csv, to_xlsx
@@ -45,18 +45,18 @@ def _filters(organisation: int | None, county: str | None, province: str | None)
     return LearnerFilters(organisation_id=organisation, county_code=county, province_code=province_code)
 
 
-def _base_url(given: str | None) -> str:
-    """Where trainees reach the system: ``--base-url``, else the configured SERVER_NAME."""
-    if given:
-        if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", given):
-            raise click.ClickException("--base-url 应为完整的网址，例如 https://px.example.org。")
-        return given.rstrip("/")
-    server = current_app.config.get("SERVER_NAME")
-    if server:
-        return f"{current_app.config.get('PREFERRED_URL_SCHEME', 'http')}://{server}"
-    raise click.ClickException(
-        "请用 --base-url 指定学员访问本系统的地址（例如 https://px.example.org），以生成完整的激活链接。"
-    )
+def _base_url(given: str | None) -> str | None:
+    """Where trainees reach the system: ``--base-url``, else the configured PUBLIC_URL;
+    refused before any link is made when there is neither."""
+    try:
+        return ensure_available(given)
+    except ValueError:
+        raise click.ClickException("--base-url 应为完整的网址，例如 https://px.example.org。") from None
+    except LinksUnavailable:
+        raise click.ClickException(
+            "请用 --base-url 指定学员访问本系统的地址（例如 https://px.example.org），"
+            "或设置 TRAINHUB_PUBLIC_URL，以生成完整的激活链接。"
+        ) from None
 
 
 def _write(data: bytes, output: str | None) -> None:
@@ -92,7 +92,7 @@ def learners_group():
 @click.option("--output", type=click.Path(dir_okay=False), default=None,
               help="写入的 CSV 文件（UTF-8，Excel 可直接打开）；不给出时写到标准输出。")
 @click.option("--base-url", default=None,
-              help="学员访问本系统的地址，例如 https://px.example.org（默认取 SERVER_NAME 配置）。")
+              help="学员访问本系统的地址，例如 https://px.example.org（默认取 TRAINHUB_PUBLIC_URL 配置）。")
 @click.option("--days", type=click.IntRange(1, 90), default=ACTIVATION_LINK_DAYS, show_default=True,
               help="链接的有效天数。")
 @with_appcontext
@@ -108,13 +108,12 @@ def activation_links_command(organisation, county, province, output, base_url, d
         click.echo("没有需要激活链接的学员（符合条件的学员账号都已激活）。", err=True)
         return
     issued, skipped = operations.issue_activation_links(learners, days=days)
-    with current_app.test_request_context(base_url=base):
-        rows = [
-            (link.learner.name, link.learner.organisation.name, link.learner.organisation.county.name,
-             link.username, url_for("accounts.activate", token=link.token, _external=True),
-             format_localtime(link.expires_at))
-            for link in issued
-        ]
+    rows = [
+        (link.learner.name, link.learner.organisation.name, link.learner.organisation.county.name,
+         link.username, external_url("accounts.activate", token=link.token, _base_url=base),
+         format_localtime(link.expires_at))
+        for link in issued
+    ]
     note = f"，{skipped} 名学员的账号已激活或已停用，未生成" if skipped else ""
 
     def deliver() -> None:  # once committed: a file never lists links that do not exist

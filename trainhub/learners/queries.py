@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, selectinload
 
 from trainhub.accounts.models import User
-from trainhub.auth import area_clause
+from trainhub.accounts.signin import login_lookup
+from trainhub.auth import Role, area_clause
 from trainhub.db import LabelledEnum
 from trainhub.extensions import db
 from trainhub.figures import Figure
@@ -31,7 +32,7 @@ from trainhub.learners.operations import TRAINEE_USERNAME_PREFIX
 from trainhub.learners.validation import normalize_phone
 from trainhub.orgs.models import Organisation
 from trainhub.orgs.signals import organisation_figures
-from trainhub.pii import cipher
+from trainhub.pii import PHONE_SHAPE, cipher
 
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
 _PHONE_SHAPE = re.compile(r"^1\d{10}$")
@@ -336,3 +337,18 @@ def learners_per_county(sender, *, keys: list[str]) -> Figure:
 
 organisation_figures.connect(learners_per_organisation)
 county_figures.connect(learners_per_county)
+
+
+@login_lookup
+def trainee_accounts_with_phone(text: str) -> list[User]:
+    """Trainee accounts of the learners whose mobile number is ``text`` (usually one): a
+    trainee may sign in with their mobile number instead of the user name."""
+    phone = normalize_phone(text)
+    if not PHONE_SHAPE.fullmatch(phone):
+        return []
+    return list(db.session.scalars(
+        sa.select(User)
+        .join(Learner, Learner.user_id == User.id)
+        .where(Learner.phone_hash == cipher().search_hash(phone), User.role == Role.TRAINEE)
+        .order_by(User.id)
+    ))

@@ -48,6 +48,7 @@ from trainhub.learners.forms import (
 from trainhub.learners.models import Learner
 from trainhub.learners.operations import FIELD_LABELS, LearnerError
 from trainhub.learners.validation import check_learner_fields
+from trainhub.links import LinksUnavailable, external_url, fallback_warning
 from trainhub.pii import cipher
 from trainhub.ratelimits import heavy
 from trainhub.spreadsheets import to_xlsx
@@ -345,17 +346,25 @@ def temporary_password(learner_id: int):
 
 
 def _links_page(issued, skipped: int):
-    rows = [
-        {
-            "name": link.learner.name,
-            "organisation": link.learner.organisation.name,
-            "county": link.learner.organisation.county.name,
-            "username": link.username,
-            "url": url_for("accounts.activate", token=link.token, _external=True),
-            "expires_at": link.expires_at,
-        }
-        for link in issued
-    ]
+    """The printable list; without an address to build links on, a 503 (which also undoes
+    the links just issued: earlier printed links stay valid)."""
+    try:
+        rows = [
+            {
+                "name": link.learner.name,
+                "organisation": link.learner.organisation.name,
+                "county": link.learner.organisation.county.name,
+                "username": link.username,
+                "url": external_url("accounts.activate", token=link.token),
+                "expires_at": link.expires_at,
+            }
+            for link in issued
+        ]
+    except LinksUnavailable as error:
+        return render_template("errors/error.html", status=503, title="无法生成激活链接",
+                               message=error.message, reference=None), 503
+    if warning := fallback_warning():
+        flash(warning, "warning")
     response = make_response(render_template(
         "learners/activation_links.html", rows=rows, skipped=skipped, generated_at=utcnow(),
     ))
