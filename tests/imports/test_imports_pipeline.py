@@ -419,7 +419,7 @@ def test_a_learner_registered_meanwhile_stops_the_commit(app, organisation):
     with app.app_context():
         plan = _plan("a.xlsx", data)
         row = plan.rows[0]
-        create_learner(row.fields, row.organisation)
+        create_learner(row.fields, row.organisation, actor=None)
         db.session.commit()
         with pytest.raises(LearnerError, match="已登记"):
             operations.commit_import(plan)

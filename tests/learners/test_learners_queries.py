@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from trainhub.accounts.models import Role, User
 from trainhub.extensions import db
 from trainhub.learners import queries
+from trainhub.pii import looks_personal
 from trainhub.learners.models import Learner, Qualification
 from trainhub.learners.queries import AccountStatus, LearnerFilters
 
@@ -30,7 +31,7 @@ def test_search_is_recognised_by_shape(app, text, kind):
     with app.app_context():
         search = queries.parse_search(text)
     assert (search.kind if search else None) == kind
-    assert queries.is_personal_search(text) == (kind in ("id_number", "phone"))
+    assert looks_personal(text) == (kind in ("id_number", "phone"))
 
 
 def _names(app, user, **filters) -> list[str]:

@@ -186,13 +186,16 @@ def test_export_follows_the_filter_and_is_masked(client, world, login, audit_ent
     login(Role.OFFICE)
     rows = read_sheet(client.post("/learners/export", data={"province": "52"}))
     header, body = rows[0], rows[1:]
-    assert header[:4] == ["姓名", "性别", "身份证号码（脱敏）", "手机号码（脱敏）"]
+    assert header[:5] == ["姓名", "性别", "出生年份", "身份证号码（脱敏）", "手机号码（脱敏）"]
     assert sorted(row[0] for row in body) == ["张明", "李芳"]
     flat = repr(rows)
     assert_masked(flat, world)
     assert "138****5678" in flat
+    assert {row[0]: row[2] for row in body} == {"张明": 1990, "李芳": 1988}  # the year, not the date
+    assert "1990-03-07" not in flat and "19900307" not in flat
     entries = audit_entries("learner.export")
-    assert entries[-1][1]["rows"] == 2 and entries[-1][1]["filters"] == {"province": "52"}
+    assert entries[-1][1]["rows"] == 2 and entries[-1][1]["filters"] == {"province_code": "52"}
+    assert entries[-1][1]["via"] == "web"
 
 
 def test_export_by_a_full_number_leaves_it_out_of_the_audit(client, world, login, audit_entries):

@@ -16,6 +16,7 @@ from trainhub.accounts.queries import user_by_username
 from trainhub.audit.operations import record
 from trainhub.db import utcnow
 from trainhub.extensions import db
+from trainhub.pii import cipher, looks_personal, mask_phone, mobile_of
 from trainhub.transaction import durable
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
@@ -29,8 +30,6 @@ BAD_CREDENTIALS = "用户名或密码不正确。"
 ACCOUNT_DISABLED = "该账号已被停用，无法登录。如需恢复，请联系项目办。"
 #: How long a one-time activation link stays usable.
 ACTIVATION_LINK_DAYS = 14
-_PHONE_SHAPE = re.compile(r"^1[3-9]\d{9}$")
-_ID_SHAPE = re.compile(r"^\d{15}$|^\d{17}[\dXx]$")
 
 
 class AccountError(ValueError):
@@ -148,16 +147,12 @@ def _refuse_sign_in(user: User | None, username: str, reason: str, message: str)
 
 def _phone_of_login_name(text: str) -> str | None:
     """The mobile number typed in the user-name box, normalised, or None."""
-    from trainhub.learners.validation import normalize_phone
-
-    phone = normalize_phone(text)
-    return phone if _PHONE_SHAPE.fullmatch(phone) else None
+    return mobile_of(text)
 
 
 def trainees_with_phone(text: str) -> list[User]:
     """Trainee accounts of the learners whose mobile number is ``text`` (usually one)."""
     from trainhub.learners.models import Learner
-    from trainhub.pii import cipher
 
     phone = _phone_of_login_name(text)
     if phone is None:
@@ -165,7 +160,7 @@ def trainees_with_phone(text: str) -> list[User]:
     return list(db.session.scalars(
         sa.select(User)
         .join(Learner, Learner.user_id == User.id)
-        .where(Learner.phone_hash == cipher().search_hash(phone), User.role == Role.TRAINEE)
+        .where(Learner.phone_hash.in_(cipher().search_hashes(phone)), User.role == Role.TRAINEE)
         .order_by(User.id)
     ))
 
@@ -182,16 +177,16 @@ def _trainee_by_phone(text: str, password: str) -> User | None:
 
 
 def loggable_login_name(text: str) -> str:
-    """What the audit log may keep of a user name typed at sign-in: a mobile or ID number
-    typed there is personal data and is kept masked."""
-    from trainhub.pii import mask_id_number, mask_phone
-
+    """What the audit log may keep of a user name typed at sign-in. A mobile number typed
+    there is kept masked; anything else that looks like a personal number (an ID number) not
+    at all: its first and last four characters next to a learner's birth year would narrow
+    the number down to a few hundred."""
     text = (text or "").strip()
     phone = _phone_of_login_name(text)
     if phone is not None:
         return mask_phone(phone)
-    if _ID_SHAPE.fullmatch(text.replace(" ", "")):
-        return mask_id_number(text.replace(" ", "").upper())
+    if looks_personal(text):
+        return "（疑似身份证号码，已隐去）"
     return text[:64]
 
 
@@ -207,8 +202,6 @@ def login_throttle_name(text: str) -> str:
     candidates = trainees_with_phone(phone)
     if len(candidates) == 1:
         return candidates[0].username.lower()
-    from trainhub.pii import cipher
-
     return "phone:" + cipher().search_hash(phone)[:32]
 
 

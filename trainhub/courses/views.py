@@ -25,6 +25,7 @@ from trainhub.courses.models import Course, EnrolmentStatus
 from trainhub.courses.queries import COURSE_READERS, ENROLLERS
 from trainhub.extensions import db
 from trainhub.learners.models import Learner
+from trainhub.learners.queries import find_learners
 from trainhub.spreadsheets import to_xlsx
 
 bp = Blueprint("courses", __name__)
@@ -117,7 +118,7 @@ def _render_enrol(course: Course, q: str | None, *, search_form=None, selection_
     search = organisations = None
     statuses: dict = {}
     if q and not search_form.errors:
-        search = queries.search_learners(current_user, q)
+        search = find_learners(current_user, q, organisation_names=True)
         statuses = queries.enrolment_status_of(course.id, [learner.id for learner in search.learners])
         if search.kind == "name":
             organisations = queries.organisations_matching(current_user, q)

@@ -44,9 +44,9 @@ from trainhub.learners import idcard
 from trainhub.learners.models import Gender, Learner
 from trainhub.learners.operations import (
     FIELD_LABELS,
+    apply_learner_fields,
     create_learners,
     learner_changes,
-    update_learner,
 )
 from trainhub.learners.validation import LearnerFields, check_learner_fields
 from trainhub.orgs.models import Organisation, OrgKind
@@ -844,12 +844,12 @@ def commit_import(plan: ImportPlan, *, valid_only: bool = False, create_accounts
 
     new_rows = [row for row in valid if row.action == RowAction.CREATE]
     created = create_learners([(row.fields, organisation_of(row)) for row in new_rows],
-                              with_accounts=create_accounts)
+                              actor=plan.user, with_accounts=create_accounts)
     learner_of = {row.row: learner for row, learner in zip(new_rows, created, strict=True)}
     result.created = created
     for row in valid:
         if row.action == RowAction.UPDATE:
-            update_learner(row.learner, row.fields, organisation_of(row))
+            apply_learner_fields(row.learner, row.fields, organisation_of(row), actor=plan.user)
             result.updated.append(row.learner)
         elif row.action == RowAction.UNCHANGED:
             result.unchanged.append(row.learner)

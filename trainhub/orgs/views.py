@@ -103,6 +103,7 @@ def detail(org_id: int):
     return render_template(
         "orgs/detail.html",
         org=org,
+        contact_phone=queries.shown_contact_phone(org, current_user),
         learners=queries.learner_counts([org.id])[org.id],
         pairings=queries.organisation_pairings(current_user, org),
         today=queries.local_today(),
