@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from trainhub.accounts.models import Role, User
 from trainhub.extensions import db
 from trainhub.learners import queries
-from trainhub.pii import looks_personal
 from trainhub.learners.models import Learner, Qualification
 from trainhub.learners.queries import AccountStatus, LearnerFilters
+from trainhub.pii import looks_personal
 
 
 @pytest.mark.parametrize(
