@@ -319,3 +319,23 @@ def test_trainee_without_a_learner_record(client, world, login):
 def test_me_is_for_trainees(client, world, login):
     login(Role.OFFICE)
     assert client.get("/me").status_code == 403
+
+
+def test_masked_pages_show_the_birth_year_not_the_date(client, world, login):
+    login(Role.OFFICE)
+    for path in (f"/learners/{world.zhang.id}", f"/learners/{world.zhang.id}/edit"):
+        text = client.get(path).get_data(as_text=True)
+        assert "1990 年" in text
+        assert "1990-03-07" not in text and "03-07" not in text and "3月7日" not in text
+    full = client.post(f"/learners/{world.zhang.id}/personal-data").get_data(as_text=True)
+    assert "1990-03-07" in full
+
+
+def test_api_items_carry_the_birth_year_and_only_full_data_the_date(client, world, api_headers):
+    office = api_headers(Role.OFFICE)
+    item = client.get(f"/api/v1/learners/{world.zhang.id}", headers=office).get_json()
+    assert item["birth_year"] == 1990 and "birth_date" not in item
+    listed = client.get("/api/v1/learners", headers=office).get_json()["items"]
+    assert all("birth_date" not in row and row["birth_year"] for row in listed)
+    full = client.get(f"/api/v1/learners/{world.zhang.id}/personal-data", headers=office).get_json()
+    assert full["birth_date"] == "1990-03-07"
