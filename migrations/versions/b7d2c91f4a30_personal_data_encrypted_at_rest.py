@@ -51,8 +51,10 @@ def _cipher():
     return current_app.extensions['trainhub_pii']
 
 
-def _batches(connection, table, *columns):
-    """Rows of ``table`` in primary-key order, ``BATCH`` at a time."""
+def _rewrite(connection, table, columns, compute) -> None:
+    """Set, row by row in primary-key order ``BATCH`` at a time, the values ``compute(row)``
+    returns (a dict of column values, or None to leave the row alone)."""
+    names = None
     last = 0
     while True:
         rows = connection.execute(
@@ -60,7 +62,18 @@ def _batches(connection, table, *columns):
         ).all()
         if not rows:
             return
-        yield rows
+        values = []
+        for row in rows:
+            new = compute(row)
+            if new is not None:
+                names = names or list(new)
+                values.append({'_key': row.id, **{f'_{name}': new[name] for name in names}})
+        if values:
+            connection.execute(
+                table.update().where(table.c.id == sa.bindparam('_key'))
+                .values({name: sa.bindparam(f'_{name}') for name in names}),
+                values,
+            )
         last = rows[-1].id
 
 
@@ -93,25 +106,13 @@ def upgrade():
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.add_column(sa.Column('contact_phone_enc', sa.Text(), nullable=True))
 
-    for rows in _batches(connection, learner, learner.c.birth_date):
-        values = []
-        for row in rows:
-            born = _as_date(row.birth_date)
-            values.append({'key': row.id, 'year': born.year, 'enc': _cipher().encrypt(born.isoformat())})
-        connection.execute(
-            learner.update().where(learner.c.id == sa.bindparam('key'))
-            .values(birth_year=sa.bindparam('year'), birth_date_enc=sa.bindparam('enc')),
-            values,
-        )
-    for rows in _batches(connection, organisation, organisation.c.contact_phone):
-        values = [{'key': row.id, 'enc': _cipher().encrypt(row.contact_phone)}
-                  for row in rows if row.contact_phone]
-        if values:
-            connection.execute(
-                organisation.update().where(organisation.c.id == sa.bindparam('key'))
-                .values(contact_phone_enc=sa.bindparam('enc')),
-                values,
-            )
+    encrypt = _cipher().encrypt
+    _rewrite(connection, learner, [learner.c.birth_date], lambda row: {
+        'birth_year': _as_date(row.birth_date).year,
+        'birth_date_enc': encrypt(_as_date(row.birth_date).isoformat()),
+    })
+    _rewrite(connection, organisation, [organisation.c.contact_phone], lambda row: {
+        'contact_phone_enc': encrypt(row.contact_phone)} if row.contact_phone else None)
 
     with op.batch_alter_table('learner', schema=None) as batch_op:
         batch_op.alter_column('birth_year', existing_type=sa.SmallInteger(), nullable=False)
@@ -139,27 +140,14 @@ def downgrade():
 
     connection = op.get_bind()
     decrypt = _cipher().decrypt
-    for rows in _batches(connection, learner, learner.c.birth_date_enc, learner.c.id_number_enc,
-                         learner.c.phone_enc):
-        connection.execute(
-            learner.update().where(learner.c.id == sa.bindparam('key')).values(
-                birth_date=sa.bindparam('born'), id_number_masked=sa.bindparam('id_mask'),
-                phone_masked=sa.bindparam('phone_mask'),
-            ),
-            [{'key': row.id, 'born': date.fromisoformat(decrypt(row.birth_date_enc)),
-              'id_mask': _mask(decrypt(row.id_number_enc), 4, 4),
-              'phone_mask': _mask(decrypt(row.phone_enc), 3, 4) if row.phone_enc else None}
-             for row in rows],
-        )
-    for rows in _batches(connection, organisation, organisation.c.contact_phone_enc):
-        values = [{'key': row.id, 'phone': decrypt(row.contact_phone_enc)}
-                  for row in rows if row.contact_phone_enc]
-        if values:
-            connection.execute(
-                organisation.update().where(organisation.c.id == sa.bindparam('key'))
-                .values(contact_phone=sa.bindparam('phone')),
-                values,
-            )
+    _rewrite(connection, learner, [learner.c.birth_date_enc, learner.c.id_number_enc,
+                                   learner.c.phone_enc], lambda row: {
+        'birth_date': date.fromisoformat(decrypt(row.birth_date_enc)),
+        'id_number_masked': _mask(decrypt(row.id_number_enc), 4, 4),
+        'phone_masked': _mask(decrypt(row.phone_enc), 3, 4) if row.phone_enc else None,
+    })
+    _rewrite(connection, organisation, [organisation.c.contact_phone_enc], lambda row: {
+        'contact_phone': decrypt(row.contact_phone_enc)} if row.contact_phone_enc else None)
 
     with op.batch_alter_table('learner', schema=None) as batch_op:
         batch_op.alter_column('birth_date', existing_type=sa.Date(), nullable=False)

@@ -116,6 +116,16 @@ def organisation_for(actor: Actor | None, organisation_id: int | None) -> Organi
     return organisation
 
 
+def _organisation_noting(actor: Actor | None, organisation_id: int | None,
+                         errors: dict[str, str]) -> Organisation | None:
+    """:func:`organisation_for`, its refusal noted in ``errors`` with the other fields'."""
+    try:
+        return organisation_for(actor, organisation_id)
+    except LearnerError as error:
+        errors[error.field] = error.message
+        return None
+
+
 # registering -----------------------------------------------------------------------------------
 
 
@@ -132,11 +142,7 @@ def register_learner(*, actor: Actor | None, organisation_id: int | None, name: 
         "birth_date": birth_date, "position": position, "qualification": qualification,
         "joined_on": joined_on,
     })
-    organisation = None
-    try:
-        organisation = organisation_for(actor, organisation_id)
-    except LearnerError as error:
-        errors[error.field] = error.message
+    organisation = _organisation_noting(actor, organisation_id, errors)
     if errors:
         raise LearnerInvalid(errors)
     return create_learner(fields, organisation, actor=actor, with_account=with_account)
@@ -269,10 +275,7 @@ def update_learner(learner: Learner, *, actor: Actor | None,
     errors.update(field_errors)
     organisation = learner.organisation
     if organisation_id is not KEEP:
-        try:
-            organisation = organisation_for(actor, organisation_id)
-        except LearnerError as error:
-            errors[error.field] = error.message
+        organisation = _organisation_noting(actor, organisation_id, errors)
     if errors:
         raise LearnerInvalid(errors)
     return apply_learner_fields(learner, fields, organisation, actor=actor)
