@@ -59,3 +59,36 @@ def test_the_contact_phone_is_stored_encrypted(app, org_world):
         db.session.flush()
         assert org.contact_phone_enc is None
         db.session.rollback()
+
+
+def test_a_coordinator_edits_without_seeing_the_phone_and_keeps_it(app, client, login, org_world):
+    from trainhub.orgs.models import Organisation
+
+    org_id = org_world.orgs["shuicheng_agency"]
+    login(Role.COORDINATOR, scope_code="52")
+    page = client.get(f"/organisations/{org_id}/edit").get_data(as_text=True)
+    assert FULL not in page and f"当前为 {MASKED}" in page
+    data = {"name": "水城区阳光社会工作服务中心（新）", "kind": "agency", "county": "520204",
+            "credit_code": "", "address": "", "contact_name": "王老师", "contact_phone": ""}
+    assert client.post(f"/organisations/{org_id}/edit", data=data).status_code == 302
+    with app.app_context():
+        org = db.session.get(Organisation, org_id)
+        assert org.contact_phone == FULL and org.contact_name == "王老师"
+    # a number typed replaces it
+    data["contact_phone"] = "13700001111"
+    assert client.post(f"/organisations/{org_id}/edit", data=data).status_code == 302
+    with app.app_context():
+        assert db.session.get(Organisation, org_id).contact_phone == "13700001111"
+
+
+def test_the_office_edits_the_full_phone_and_may_clear_it(app, client, login, org_world):
+    from trainhub.orgs.models import Organisation
+
+    org_id = org_world.orgs["shuicheng_agency"]
+    login(Role.OFFICE)
+    assert f'value="{FULL}"' in client.get(f"/organisations/{org_id}/edit").get_data(as_text=True)
+    data = {"name": "水城区阳光社会工作服务中心", "kind": "agency", "county": "520204",
+            "credit_code": "", "address": "", "contact_name": "", "contact_phone": ""}
+    assert client.post(f"/organisations/{org_id}/edit", data=data).status_code == 302
+    with app.app_context():
+        assert db.session.get(Organisation, org_id).contact_phone is None

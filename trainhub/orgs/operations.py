@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from trainhub.audit.operations import record
-from trainhub.auth import Actor, area_clause, in_area
+from trainhub.auth import Actor, Role, area_clause, in_area
 from trainhub.extensions import db
 from trainhub.geo.models import County
 from trainhub.orgs.models import Organisation, OrgKind, Pairing
@@ -254,10 +254,15 @@ def update_organisation(org: Organisation, changes: dict, *, actor: Actor | None
 
     The same checks as on creation apply to every field given; a county no longer
     current is refused only when it is being set, not when it is kept. With ``actor``,
-    a new county must lie in their area.
+    a new county must lie in their area. Who does not see the contact phone in full (anyone
+    but the office: it is often the contact's own mobile) cannot clear it either: a blank
+    contact phone from them keeps it.
     """
     if "county_code" in changes and changes["county_code"] == org.county_code:
         changes = {key: value for key, value in changes.items() if key != "county_code"}
+    if (actor is not None and actor.role != Role.OFFICE and "contact_phone" in changes
+            and not (changes["contact_phone"] or "").strip()):
+        changes = {key: value for key, value in changes.items() if key != "contact_phone"}
     values = _clean(changes)
     if "county_code" in values:
         _check_actor_area(actor, values["county_code"])
