@@ -336,14 +336,6 @@ def organisations_matching(user: User, q: str | None, *, limit: int = 20) -> lis
     return [OrganisationChoice(org, n) for org, n in rows]
 
 
-def organisation_in_area(user: User, organisation_id: int) -> Organisation | None:
-    return db.session.scalar(
-        sa.select(Organisation).where(
-            Organisation.id == organisation_id, area_clause(user, Organisation.county_code)
-        )
-    )
-
-
 def learners_of_organisation(user: User, organisation_id: int) -> list[Learner]:
     """Every learner of the organisation (in ``user``'s area), by name."""
     return list(

@@ -25,7 +25,7 @@ from trainhub.courses.models import Course, EnrolmentStatus
 from trainhub.courses.queries import COURSE_READERS, ENROLLERS
 from trainhub.extensions import db
 from trainhub.learners.models import Learner
-from trainhub.learners.queries import find_learners
+from trainhub.learners.queries import find_learners, organisation_in_area
 from trainhub.spreadsheets import to_xlsx
 
 bp = Blueprint("courses", __name__)
@@ -201,7 +201,7 @@ def enrol_organisation(course_id: int):
     course = _course_or_404(course_id)
     form = EnrolOrganisationForm()
     if form.validate_on_submit():
-        organisation = queries.organisation_in_area(current_user, form.organisation_id.data)
+        organisation = organisation_in_area(current_user, form.organisation_id.data)
         if organisation is None:
             abort(404)
         learners = queries.learners_of_organisation(current_user, organisation.id)
