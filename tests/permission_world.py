@@ -122,7 +122,7 @@ def _add_learner(organisation, name: str, number: str, phone: str):
 
     fields, errors = check_learner_fields({"name": name, "id_number": number, "phone": phone})
     assert not errors, errors
-    return create_learner(fields, organisation)
+    return create_learner(fields, organisation, actor=None)
 
 
 def _add_courses(instructor: User):
@@ -166,7 +166,7 @@ def build_world(app) -> World:
     """Create every object of the table above (committed) and return their URL values."""
     from trainhub.accounts.operations import create_token, create_user
     from trainhub.courses.models import Enrolment, EnrolmentStatus
-    from trainhub.learners.operations import issue_activation_links
+    from trainhub.learners.trainee_accounts import issue_activation_links
     from trainhub.orgs.operations import create_organisation
     from trainhub.orgs.pairings import create_pairing
 
@@ -213,7 +213,7 @@ def build_world(app) -> World:
         db.session.add_all([enrolment_in, enrolment_out])
         administered = create_user("matrix-administered", Role.INSTRUCTOR, password=PASSWORD)
         db.session.flush()
-        (link,), _ = issue_activation_links([learner_out])
+        (link,), _ = issue_activation_links([learner_out], actor=None)
 
         world.shared = {
             "county": ("520204", "621126"),

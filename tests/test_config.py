@@ -99,3 +99,53 @@ def test_a_malformed_sign_in_limit_stops_start_up(tmp_path, monkeypatch, key, va
     monkeypatch.setenv(f"TRAINHUB_{key}", value)
     with pytest.raises(ConfigError, match=key):
         create_app({"INSTANCE_PATH": str(tmp_path / "instance")})
+
+
+def _clean_environment(monkeypatch) -> None:
+    for name in ("TRAINHUB_SECRET_KEY", "TRAINHUB_DATA_KEY", "TRAINHUB_OLD_DATA_KEYS",
+                 "TRAINHUB_DATABASE_URL", "TRAINHUB_ENV"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize("key", ["changeme", "s" * 64, "dGVzdA==",
+                                 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="])
+def test_a_malformed_data_key_stops_start_up_with_a_clear_message(tmp_path, monkeypatch, key):
+    _clean_environment(monkeypatch)
+    monkeypatch.setenv("TRAINHUB_DATA_KEY", key)
+    with pytest.raises(ConfigError) as caught:
+        create_app({"INSTANCE_PATH": str(tmp_path / "instance")})
+    message = str(caught.value)
+    assert "TRAINHUB_DATA_KEY" in message
+    assert "32 字节" in message or "不是随机生成的密钥" in message
+    assert "trainhub rotate-data-key --generate" in message
+    assert key not in message  # a secret is never repeated in a message that reaches logs
+
+
+def test_a_malformed_key_file_is_named(tmp_path, monkeypatch):
+    _clean_environment(monkeypatch)
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "data_key").write_text("my secret passphrase\n")
+    with pytest.raises(ConfigError, match="data_key 格式不正确"):
+        create_app({"INSTANCE_PATH": str(instance)})
+
+
+def test_old_data_keys_from_the_environment_or_the_instance_file(tmp_path, monkeypatch):
+    from trainhub.pii import generate_data_key
+
+    _clean_environment(monkeypatch)
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    current, old1, old2 = generate_data_key(), generate_data_key(), generate_data_key()
+    monkeypatch.setenv("TRAINHUB_DATA_KEY", current)
+    (instance / "old_data_keys").write_text(f"# rotated 2026-12-01\n{old1}\n\n{old2}\n")
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    assert app.config["OLD_DATA_KEYS"] == [old1, old2]
+    assert app.extensions["trainhub_pii"].key_count == 3
+
+    monkeypatch.setenv("TRAINHUB_OLD_DATA_KEYS", f"{old2}, {old1}")  # the environment wins
+    assert create_app({"INSTANCE_PATH": str(instance)}).config["OLD_DATA_KEYS"] == [old2, old1]
+
+    monkeypatch.setenv("TRAINHUB_OLD_DATA_KEYS", f"{old1},not-a-key")
+    with pytest.raises(ConfigError, match="TRAINHUB_OLD_DATA_KEYS"):
+        create_app({"INSTANCE_PATH": str(instance)})

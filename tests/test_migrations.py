@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from datetime import UTC, date, datetime
 
 import flask_migrate
 import pytest
@@ -128,4 +129,114 @@ def test_migrations_match_models(app_config, empty_database):
 
         flask_migrate.downgrade(revision="base")
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        db.engine.dispose()
+
+
+# moving personal data (revision b7d2c91f4a30) ------------------------------------------------
+
+BEFORE_PERSONAL_DATA = "77c401c343dd"
+PEOPLE = [  # id number, phone, birth date
+    ("52022119900307123X", "13812345678", date(1990, 3, 7)),
+    ("520324198811120246", None, date(1988, 11, 12)),
+]
+
+
+def _old_rows(tables, pii) -> None:
+    """A county, an organisation, learners and an enrolment in the schema before the change."""
+    now = datetime(2023, 3, 1, tzinfo=UTC)
+    db.session.execute(tables["county"].insert(), [{
+        "code": "520221", "name": "水城县", "prefecture": "六盘水市", "province": "贵州省",
+        "province_code": "52", "is_priority": True, "list_version": "t", "is_current": True,
+        "updated_at": now}])
+    db.session.execute(tables["organisation"].insert(), [{
+        "id": 1, "name": "水城县社工站", "kind": "station", "county_code": "520221",
+        "contact_phone": "13900001111", "created_at": now, "updated_at": now}])
+    db.session.execute(tables["learner"].insert(), [{
+        "id": index, "name": f"学员{index}", "gender": "male", "birth_date": born,
+        "id_number_enc": pii.encrypt(number), "id_number_hash": pii.search_hash(number),
+        "id_number_masked": number[:4] + "*" * 10 + number[-4:],
+        "phone_enc": pii.encrypt(phone) if phone else None,
+        "phone_hash": pii.search_hash(phone) if phone else None,
+        "phone_masked": phone[:3] + "****" + phone[-4:] if phone else None,
+        "organisation_id": 1, "qualification": "none", "created_at": now, "updated_at": now,
+    } for index, (number, phone, born) in enumerate(PEOPLE, start=1)])
+    db.session.execute(tables["programme"].insert(), [{
+        "id": 1, "name": "p", "starts_on": date(2023, 1, 1), "ends_on": date(2025, 12, 31)}])
+    db.session.execute(tables["phase"].insert(), [{
+        "id": 1, "programme_id": 1, "number": 1, "name": "一", "starts_on": date(2023, 2, 15),
+        "ends_on": date(2023, 8, 14)}])
+    db.session.execute(tables["track"].insert(), [{"id": 1, "phase_id": 1, "name": "t", "position": 1}])
+    db.session.execute(tables["course"].insert(), [{
+        "id": 1, "track_id": 1, "code": "C1", "title": "c", "class_hours": 4, "mode": "online",
+        "completion_min_rate": 0.8, "has_assessment": False, "created_at": now}])
+    db.session.execute(tables["enrolment"].insert(), [{
+        "learner_id": 1, "course_id": 1, "status": "enrolled", "enrolled_at": now}])
+    db.session.commit()
+
+
+def test_personal_data_moves_with_the_migration_and_back(app_config, empty_database):
+    empty_database_url = empty_database("pii_move")
+    from trainhub.learners.models import Learner
+    from trainhub.orgs.models import Organisation
+    from trainhub.pii import cipher
+
+    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        flask_migrate.upgrade(revision=BEFORE_PERSONAL_DATA)
+        tables = sa.MetaData()
+        tables.reflect(bind=db.engine)
+        _old_rows(tables.tables, cipher())
+
+        flask_migrate.upgrade()
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("learner")}
+        assert not columns & {"birth_date", "id_number_masked", "phone_masked"}
+        assert "contact_phone" not in {c["name"] for c in sa.inspect(db.engine).get_columns("organisation")}
+        stored = repr(db.session.execute(sa.text("SELECT * FROM learner")).all())
+        stored += repr(db.session.execute(sa.text("SELECT * FROM organisation")).all())
+        for number, phone, born in PEOPLE:
+            assert number not in stored and born.isoformat() not in stored
+            assert phone is None or phone not in stored
+        assert "13900001111" not in stored and "*" not in stored  # no masks either
+        learners = db.session.scalars(sa.select(Learner).order_by(Learner.id)).all()
+        assert [(x.id_number(cipher()), x.phone(cipher()), x.birth_date, x.birth_year) for x in learners] \
+            == [(number, phone, born, born.year) for number, phone, born in PEOPLE]
+        assert learners[0].id_number_masked == "5202**********123X"
+        assert db.session.get(Organisation, 1).contact_phone == "13900001111"
+        assert db.session.scalar(sa.text("SELECT count(*) FROM enrolment")) == 1
+        db.session.remove()
+
+        flask_migrate.downgrade(revision=BEFORE_PERSONAL_DATA)
+        rows = db.session.execute(sa.text(
+            "SELECT birth_date, id_number_masked, phone_masked FROM learner ORDER BY id")).all()
+        assert [(str(born)[:10], masked, phone) for born, masked, phone in rows] == [
+            ("1990-03-07", "5202**********123X", "138****5678"),
+            ("1988-11-12", "5203**********0246", None),
+        ]
+        assert db.session.scalar(sa.text("SELECT contact_phone FROM organisation")) == "13900001111"
+        db.session.remove()
+        flask_migrate.downgrade(revision="base")
+        db.engine.dispose()
+
+
+def test_the_migration_refuses_a_key_that_cannot_read_the_data(app_config, empty_database,
+                                                                caplog):
+    empty_database_url = empty_database("pii_refuse")
+    from trainhub.pii import PersonalDataCipher, generate_data_key
+
+    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        flask_migrate.upgrade(revision=BEFORE_PERSONAL_DATA)
+        tables = sa.MetaData()
+        tables.reflect(bind=db.engine)
+        _old_rows(tables.tables, PersonalDataCipher(generate_data_key()))  # another key
+        with pytest.raises(SystemExit):
+            flask_migrate.upgrade()
+        assert "cannot decrypt the ID numbers already stored" in caplog.text
+        assert "无法解密数据库中已有的身份证号码" in caplog.text
+        db.session.remove()
+        with db.engine.connect() as conn:
+            assert MigrationContext.configure(conn).get_current_revision() == BEFORE_PERSONAL_DATA
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("learner")}
+            assert "birth_date" in columns and "birth_year" not in columns  # nothing changed
+        flask_migrate.downgrade(revision="base")
         db.engine.dispose()

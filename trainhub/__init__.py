@@ -62,7 +62,7 @@ def register_extensions(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "trainhub API 令牌"}
     )
     api.spec.options["security"] = [{"bearerAuth": []}]
-    app.extensions["trainhub_pii"] = PersonalDataCipher(app.config["DATA_KEY"])
+    app.extensions["trainhub_pii"] = PersonalDataCipher(app.config["DATA_KEY"], app.config["OLD_DATA_KEYS"])
 
     from trainhub.accounts.session import init_login
 

@@ -16,6 +16,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from trainhub.courses.operations import ProgrammeSetup, ensure_initial_programme
 from trainhub.extensions import db
 from trainhub.geo.operations import EXPECTED_PRIORITY_COUNT, CountyReferenceSummary, load_counties
+from trainhub.keyrotation import commands as key_commands
 from trainhub.transaction import commit_once
 
 
@@ -88,8 +89,8 @@ def register_commands(app) -> None:
     from trainhub.jobs.cli import commands as jobs_commands
     from trainhub.learners.cli import commands as learners_commands
 
-    for command in (init_command, *accounts_commands, *geo_commands, *demo_commands,
-                    *jobs_commands, *learners_commands, *imports_commands):
+    for command in (init_command, *key_commands, *accounts_commands, *geo_commands,
+                    *demo_commands, *jobs_commands, *learners_commands, *imports_commands):
         app.cli.add_command(commit_once(command))
 
 

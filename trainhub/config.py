@@ -7,14 +7,15 @@ kept in the instance folder; in production a missing secret stops start-up.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
-from cryptography.fernet import Fernet
 from limits import parse_many
 
 from trainhub.limit_storage import DATABASE_STORAGE_URI
 from trainhub.links import parse_base_url
+from trainhub.pii import DataKeyError, check_data_key, generate_data_key
 
 #: Variables read from the environment: name after the ``TRAINHUB_`` prefix -> config key.
 ENV_VARS = {
@@ -24,6 +25,7 @@ ENV_VARS = {
     "DATA_KEY": "DATA_KEY",
     "PUBLIC_URL": "PUBLIC_URL",
     "PROXY_HOPS": "PROXY_HOPS",
+    "OLD_DATA_KEYS": "OLD_DATA_KEYS",
     "REDIS_URL": "REDIS_URL",
     "REDIS_TIMEOUT": "REDIS_TIMEOUT",
     "JOBS_IMMEDIATE": "JOBS_IMMEDIATE",
@@ -47,6 +49,8 @@ FLOAT_KEYS = {"REDIS_TIMEOUT"}
 LOGIN_LIMIT_KEYS = ("LOGIN_LIMIT_USER_ADDRESS", "LOGIN_LIMIT_ADDRESS", "LOGIN_LIMIT_USER")
 
 SECRET_FILES = {"SECRET_KEY": "secret_key", "DATA_KEY": "data_key"}
+#: Instance file of the old data keys still readable during a rotation, one a line.
+OLD_DATA_KEYS_FILE = "old_data_keys"
 
 
 class ConfigError(RuntimeError):
@@ -59,7 +63,8 @@ class Defaults:
     SQLALCHEMY_DATABASE_URI = None  # filled with instance/trainhub.sqlite
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SECRET_KEY = None
-    #: Base key from which the encryption key and the search-hash key of personal data derive.
+    #: Base key from which the encryption key and the search-hash key of personal data derive:
+    #: 32 random bytes, url-safe base64 (Fernet's format). Writes and hashes use it.
     DATA_KEY = None
     #: Where people reach the application (``https://px.example.org``): every link that
     #: leaves it (activation links, later QR codes and calendar feeds) starts with it.
@@ -67,6 +72,9 @@ class Defaults:
     #: Reverse proxies in front of the application whose X-Forwarded-For and
     #: X-Forwarded-Proto headers are believed (0: none, the client talks to gunicorn).
     PROXY_HOPS = 0
+    #: Earlier data keys, still readable until ``trainhub rotate-data-key`` has re-encrypted
+    #: everything under DATA_KEY (a list, or a string of keys separated by commas or spaces).
+    OLD_DATA_KEYS: list = []
     REDIS_URL = None
     #: Seconds to wait for Redis before carrying on without it (connecting and answering).
     REDIS_TIMEOUT = 1.0
@@ -235,6 +243,7 @@ def _settle_secrets(app, instance: Path) -> None:
             continue
         if production:
             raise ConfigError(
+                f"未设置 TRAINHUB_{key}，且 {path} 不存在：生产环境必须提供全部密钥。 / "
                 f"TRAINHUB_{key} is not set and {path} does not exist. In production every "
                 f"secret must be provided: set TRAINHUB_{key} or put it in {path} "
                 "(see README, 'Secrets and backups')."
@@ -242,11 +251,12 @@ def _settle_secrets(app, instance: Path) -> None:
         if key == "DATA_KEY" and _database_has_data(app, instance):
             # a new key cannot read what the old one encrypted: never replace it silently
             raise ConfigError(
+                f"个人信息密钥 {path} 不存在，但数据库中已有数据：请从备份中恢复该密钥。 / "
                 f"The personal-data key {path} is missing but the database already holds data. "
                 "Restore the key from your backup (or set TRAINHUB_DATA_KEY); a new key could not "
                 "decrypt the ID and mobile numbers already stored (see README, 'Secrets and backups')."
             )
-        value = Fernet.generate_key().decode() if key == "DATA_KEY" else secrets.token_hex(32)
+        value = generate_data_key() if key == "DATA_KEY" else secrets.token_hex(32)
         # exclusive create: two processes starting at once must not write different keys
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -256,3 +266,33 @@ def _settle_secrets(app, instance: Path) -> None:
         with os.fdopen(fd, "w") as handle:
             handle.write(value + "\n")
         app.config[key] = value
+    _settle_data_keys(app, instance)
+
+
+def _key_list(value) -> list[str]:
+    if isinstance(value, str):
+        return [part for part in re.split(r"[\s,]+", value) if part]
+    return [str(part).strip() for part in value or () if str(part).strip()]
+
+
+def _settle_data_keys(app, instance: Path) -> None:
+    """Check the data key's format (and the old keys'); read old keys from the instance file
+    when the environment and the configuration give none."""
+    old = _key_list(app.config.get("OLD_DATA_KEYS"))
+    path = instance / OLD_DATA_KEYS_FILE
+    if not old and path.exists():
+        old = [line.strip() for line in path.read_text().splitlines()
+               if line.strip() and not line.lstrip().startswith("#")]
+    key_file = instance / SECRET_FILES["DATA_KEY"]
+    from_file = not os.environ.get("TRAINHUB_DATA_KEY") and key_file.exists() \
+        and key_file.read_text().strip() == (app.config["DATA_KEY"] or "").strip()
+    try:
+        app.config["DATA_KEY"] = check_data_key(
+            app.config["DATA_KEY"], name=str(key_file) if from_file else "TRAINHUB_DATA_KEY"
+        )
+        app.config["OLD_DATA_KEYS"] = [
+            check_data_key(key, name="TRAINHUB_OLD_DATA_KEYS" if not path.exists() else
+                           f"TRAINHUB_OLD_DATA_KEYS / {path}") for key in old
+        ]
+    except DataKeyError as error:
+        raise ConfigError(str(error)) from None

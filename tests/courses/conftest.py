@@ -75,7 +75,7 @@ def world(app) -> World:
                 {"name": name, "id_number": id_number, "phone": phone, "position": "社工"}
             )
             assert not errors, errors
-            learner = create_learner(fields, orgs[org_index])
+            learner = create_learner(fields, orgs[org_index], actor=None)
             result.learners.append(learner.id)
             result.id_numbers[learner.id] = id_number
             result.phones[learner.id] = phone

@@ -204,7 +204,8 @@ def registered_meanwhile(make_app, monkeypatch):
             if not done:
                 row = next(r for r in plan.of(RowAction.CREATE) if r.organisation is not None)
                 with other.app_context():
-                    create_learner(row.fields, db.session.get(Organisation, row.organisation.id))
+                    create_learner(row.fields, db.session.get(Organisation, row.organisation.id),
+                                   actor=None)
                     db.session.commit()
                 done.append(row.row)
             return plan

@@ -471,7 +471,7 @@ def test_a_learner_registered_meanwhile_stops_the_commit(app, organisation):
     with app.app_context():
         plan = _plan("a.xlsx", data)
         row = plan.rows[0]
-        create_learner(row.fields, row.organisation)
+        create_learner(row.fields, row.organisation, actor=None)
         db.session.commit()
         with pytest.raises(ImportConflict, match="未导入任何数据") as info:
             operations.commit_import(plan)

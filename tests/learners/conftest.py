@@ -101,7 +101,7 @@ def world(app, counties) -> World:
             )
             assert not errors, errors
             organisation = db.session.get(Organisation, orgs[org])
-            learner = create_learner(fields, organisation)
+            learner = create_learner(fields, organisation, actor=None)
             people[key] = Person(learner.id, name, number, phone, orgs[org], learner.user.username)
         db.session.commit()
     return World(shuicheng=orgs["shuicheng"], zhengan=orgs["zhengan"], zhaojue=orgs["zhaojue"],

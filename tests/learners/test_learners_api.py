@@ -365,7 +365,7 @@ def test_patch_may_repeat_the_same_id_number_and_clear_the_position(client, worl
     ("body", "field", "status"),
     [
         ({"id_number": "OTHER"}, "id_number", 422),
-        ({"phone": ""}, "phone", 422),
+        ({"phone": "1381234567"}, "phone", 422),
         ({"phone": None}, "phone", 422),
         ({"name": "张"}, "name", 422),
         ({"gender": "女"}, "gender", 422),
@@ -386,6 +386,14 @@ def test_patch_refuses_bad_input(client, world, api_headers, learner_row, body, 
     assert response.status_code == status
     assert field in body_of(response)["errors"]
     assert learner_row(world.zhang.id) == before
+
+
+def test_patch_with_a_blank_phone_keeps_it_as_the_web_form_does(client, world, office, learner_row):
+    response = client.patch(f"/api/v1/learners/{world.zhang.id}",
+                            json={"phone": " ", "position": "督导"}, headers=office)
+    assert response.status_code == 200
+    row = learner_row(world.zhang.id)
+    assert row["phone"] == world.zhang.phone and row["position"] == "督导"
 
 
 def test_correct_id_number_is_for_the_office(client, world, numbers, office, api_headers, learner_row):

@@ -189,13 +189,16 @@ def test_export_follows_the_filter_and_is_masked(client, world, login, audit_ent
     login(Role.OFFICE)
     rows = read_sheet(client.post("/learners/export", data={"province": "52"}))
     header, body = rows[0], rows[1:]
-    assert header[:4] == ["姓名", "性别", "身份证号码（脱敏）", "手机号码（脱敏）"]
+    assert header[:5] == ["姓名", "性别", "出生年份", "身份证号码（脱敏）", "手机号码（脱敏）"]
     assert sorted(row[0] for row in body) == ["张明", "李芳"]
     flat = repr(rows)
     assert_masked(flat, world)
     assert "138****5678" in flat
+    assert {row[0]: row[2] for row in body} == {"张明": 1990, "李芳": 1988}  # the year, not the date
+    assert "1990-03-07" not in flat and "19900307" not in flat
     entries = audit_entries("learner.export")
-    assert entries[-1][1]["rows"] == 2 and entries[-1][1]["filters"] == {"province": "52"}
+    assert entries[-1][1]["rows"] == 2 and entries[-1][1]["filters"] == {"province_code": "52"}
+    assert entries[-1][1]["via"] == "web"
 
 
 def test_export_by_a_full_number_leaves_it_out_of_the_audit(client, world, login, audit_entries):
@@ -319,3 +322,23 @@ def test_trainee_without_a_learner_record(client, world, login):
 def test_me_is_for_trainees(client, world, login):
     login(Role.OFFICE)
     assert client.get("/me").status_code == 403
+
+
+def test_masked_pages_show_the_birth_year_not_the_date(client, world, login):
+    login(Role.OFFICE)
+    for path in (f"/learners/{world.zhang.id}", f"/learners/{world.zhang.id}/edit"):
+        text = client.get(path).get_data(as_text=True)
+        assert "1990 年" in text
+        assert "1990-03-07" not in text and "03-07" not in text and "3月7日" not in text
+    full = client.post(f"/learners/{world.zhang.id}/personal-data").get_data(as_text=True)
+    assert "1990-03-07" in full
+
+
+def test_api_items_carry_the_birth_year_and_only_full_data_the_date(client, world, api_headers):
+    office = api_headers(Role.OFFICE)
+    item = client.get(f"/api/v1/learners/{world.zhang.id}", headers=office).get_json()
+    assert item["birth_year"] == 1990 and "birth_date" not in item
+    listed = client.get("/api/v1/learners", headers=office).get_json()["items"]
+    assert all("birth_date" not in row and row["birth_year"] for row in listed)
+    full = client.get(f"/api/v1/learners/{world.zhang.id}/personal-data", headers=office).get_json()
+    assert full["birth_date"] == "1990-03-07"

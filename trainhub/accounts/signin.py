@@ -11,7 +11,6 @@ by adding a lookup here (:func:`login_lookup`), so that accounts never imports t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import NoReturn
 
@@ -21,7 +20,7 @@ from trainhub.accounts.queries import user_by_username
 from trainhub.audit.operations import record
 from trainhub.db import utcnow
 from trainhub.extensions import db
-from trainhub.pii import PHONE_SHAPE, cipher, mask_id_number, mask_phone, normalize_phone
+from trainhub.pii import cipher, looks_personal, mask_phone, mobile_of
 from trainhub.transaction import durable
 
 #: A function from the typed name to the accounts it may mean (usually none or one).
@@ -31,7 +30,6 @@ LoginLookup = Callable[[str], list[User]]
 login_lookups: list[LoginLookup] = []
 
 #: An ID number as typed at sign-in (kept masked in the audit log).
-_ID_SHAPE = re.compile(r"\d{15}|\d{17}[\dXx]")
 
 
 def login_lookup(lookup: LoginLookup) -> LoginLookup:
@@ -96,20 +94,20 @@ def _refuse(user: User | None, username: str, reason: str, message: str) -> NoRe
 
 
 def _phone(text: str) -> str | None:
-    phone = normalize_phone(text)
-    return phone if PHONE_SHAPE.fullmatch(phone) else None
+    return mobile_of(text)
 
 
 def loggable_login_name(text: str) -> str:
-    """What the audit log may keep of a name typed at sign-in: a mobile or ID number typed
-    there is personal data and is kept masked."""
+    """What the audit log may keep of a name typed at sign-in. A mobile number typed there
+    is kept masked; anything else that looks like a personal number (an ID number) not at
+    all: its first and last four characters next to a learner's birth year would narrow
+    the number down to a few hundred."""
     text = (text or "").strip()
     phone = _phone(text)
     if phone is not None:
         return mask_phone(phone)
-    compact = text.replace(" ", "")
-    if _ID_SHAPE.fullmatch(compact):
-        return mask_id_number(compact.upper())
+    if looks_personal(text):
+        return "（疑似身份证号码，已隐去）"
     return text[:64]
 
 

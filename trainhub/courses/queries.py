@@ -33,20 +33,15 @@ from trainhub.courses.models import (
 )
 from trainhub.extensions import db
 from trainhub.geo.models import County
-from trainhub.learners import idcard
 from trainhub.learners.models import Learner
-from trainhub.learners.operations import learner_by_id_number
-from trainhub.learners.validation import normalize_phone
+from trainhub.learners.queries import learner_of_user
 from trainhub.localtime import format_localtime
 from trainhub.orgs.models import Organisation
-from trainhub.pii import cipher
 
 #: Roles that may enrol learners (the coordinator only learners of their area).
 ENROLLERS = (Role.OFFICE, Role.COORDINATOR)
 #: Roles that may read the course pages.
 COURSE_READERS = (Role.OFFICE, Role.COORDINATOR, Role.INSTRUCTOR, Role.CERTIFIER)
-#: At most this many learners are listed for one search.
-SEARCH_LIMIT = 100
 
 
 # courses -------------------------------------------------------------------------------------
@@ -335,11 +330,6 @@ def enrolments_of_learner(learner_id: int) -> list[Enrolment]:
     )
 
 
-def learner_of_user(user: User) -> Learner | None:
-    """The learner record behind a trainee account."""
-    return db.session.scalar(sa.select(Learner).where(Learner.user_id == user.id))
-
-
 def enrolments_of_user(user: User) -> list[Enrolment]:
     """A trainee's own enrolments (none when the account has no learner record)."""
     learner = learner_of_user(user)
@@ -373,49 +363,6 @@ def learners_in_area(user: User, learner_ids: list[int]) -> list[Learner]:
     return [found[i] for i in dict.fromkeys(learner_ids) if i in found]
 
 
-@dataclass
-class LearnerSearch:
-    learners: list[Learner]
-    #: What the text was taken for: ``id_number``, ``phone`` or ``name``.
-    kind: str
-    #: More matched than are listed.
-    truncated: bool = False
-
-
-def search_learners(user: User, q: str | None, *, limit: int = SEARCH_LIMIT) -> LearnerSearch:
-    """Learners in ``user``'s area matching ``q``: a whole ID number or mobile number finds
-    its learner exactly (through the keyed hash); other text matches names or organisation
-    names (contains)."""
-    text = (q or "").strip()
-    if not text:
-        return LearnerSearch([], "name")
-    number = idcard.normalize(text)
-    if len(number) == 18 and number[:17].isdigit():
-        found = learner_by_id_number(number)
-        learners = [found] if found is not None and learner_in_area(user, found.id) else []
-        return LearnerSearch(learners, "id_number")
-    phone = normalize_phone(text)
-    if len(phone) == 11 and phone.isdigit():
-        learners = list(
-            db.session.scalars(
-                _learners_in_area(user)
-                .where(Learner.phone_hash == cipher().search_hash(phone))
-                .order_by(Learner.name, Learner.id)
-            )
-        )
-        return LearnerSearch(learners, "phone")
-    rows = list(
-        db.session.scalars(
-            _learners_in_area(user)
-            .where(sa.or_(Learner.name.contains(text, autoescape=True),
-                          Organisation.name.contains(text, autoescape=True)))
-            .order_by(Organisation.county_code, Organisation.name, Learner.name, Learner.id)
-            .limit(limit + 1)
-        )
-    )
-    return LearnerSearch(rows[:limit], "name", truncated=len(rows) > limit)
-
-
 @dataclass(frozen=True)
 class OrganisationChoice:
     organisation: Organisation
@@ -438,14 +385,6 @@ def organisations_matching(user: User, q: str | None, *, limit: int = 20) -> lis
         .limit(limit)
     )
     return [OrganisationChoice(org, n) for org, n in rows]
-
-
-def organisation_in_area(user: User, organisation_id: int) -> Organisation | None:
-    return db.session.scalar(
-        sa.select(Organisation).where(
-            Organisation.id == organisation_id, area_clause(user, Organisation.county_code)
-        )
-    )
 
 
 def learners_of_organisation(user: User, organisation_id: int) -> list[Learner]:

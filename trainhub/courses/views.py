@@ -26,6 +26,7 @@ from trainhub.courses.queries import COURSE_READERS, ENROLLERS
 from trainhub.db import utcnow
 from trainhub.extensions import db
 from trainhub.learners.models import Learner
+from trainhub.learners.queries import find_learners, organisation_in_area
 from trainhub.ratelimits import heavy
 from trainhub.spreadsheets import to_xlsx
 
@@ -120,7 +121,7 @@ def _render_enrol(course: Course, q: str | None, *, search_form=None, selection_
     search = organisations = None
     statuses: dict = {}
     if q and not search_form.errors:
-        search = queries.search_learners(current_user, q)
+        search = find_learners(current_user, q, organisation_names=True)
         statuses = queries.enrolment_status_of(course.id, [learner.id for learner in search.learners])
         if search.kind == "name":
             organisations = queries.organisations_matching(current_user, q)
@@ -215,7 +216,7 @@ def enrol_organisation(course_id: int):
     course = _course_or_404(course_id)
     form = EnrolOrganisationForm()
     if form.validate_on_submit() & _late_confirmed(course, form):
-        organisation = queries.organisation_in_area(current_user, form.organisation_id.data)
+        organisation = organisation_in_area(current_user, form.organisation_id.data)
         if organisation is None:
             abort(404)
         learners = queries.learners_of_organisation(current_user, organisation.id)

@@ -33,7 +33,7 @@ from trainhub.imports.errors import ImportConflict, ImportRefused
 from trainhub.imports.plan import ImportPlan, RowAction, RowPlan
 from trainhub.imports.workbooks import rejected_rows_workbook
 from trainhub.learners.models import Learner
-from trainhub.learners.operations import LearnerError, create_learners, update_learner
+from trainhub.learners.operations import LearnerError, apply_learner_fields, create_learners
 from trainhub.orgs.models import Organisation
 from trainhub.orgs.operations import OrgError, create_organisation
 
@@ -116,12 +116,12 @@ def _write(plan: ImportPlan, result: ImportResult, create_accounts: bool) -> Non
 
     new_rows = [row for row in valid if row.action == RowAction.CREATE]
     created = create_learners([(row.fields, organisation_of(row)) for row in new_rows],
-                              with_accounts=create_accounts)
+                              actor=plan.user, with_accounts=create_accounts)
     learner_of = {row.row: learner for row, learner in zip(new_rows, created, strict=True)}
     result.created = created
     for row in valid:
         if row.action == RowAction.UPDATE:
-            update_learner(row.learner, row.fields, organisation_of(row))
+            apply_learner_fields(row.learner, row.fields, organisation_of(row), actor=plan.user)
             result.updated.append(row.learner)
         elif row.action == RowAction.UNCHANGED:
             result.unchanged.append(row.learner)

@@ -234,14 +234,16 @@ class _Planner:
                              f"与本文件第 {others} 行的身份证号码相同：每名学员只能出现一次。")
 
     def _match_learners(self, checked: list[tuple[RowPlan, dict]]) -> None:
-        search_hash = cipher().search_hash
-        hashes = {row.row: search_hash(row.fields.id_number) for row, _ in checked if row.fields is not None}
-        existing = _learners_by_hash(sorted(set(hashes.values())))
+        # under every readable key: during a key rotation a row may still hold an old hash
+        search_hashes = cipher().search_hashes
+        hashes = {row.row: search_hashes(row.fields.id_number) for row, _ in checked
+                  if row.fields is not None}
+        existing = _learners_by_hash(sorted({h for found in hashes.values() for h in found}))
         for row, raw in checked:
             if row.fields is None:
                 row.action = RowAction.REJECTED
                 continue
-            learner = existing.get(hashes[row.row])
+            learner = next((existing[h] for h in hashes[row.row] if h in existing), None)
             row.learner = learner
             if learner is not None:
                 if self.user is not None and not in_area(self.user, learner.organisation.county_code):

@@ -14,11 +14,12 @@ import click
 import pandas as pd
 from flask.cli import with_appcontext
 
-from trainhub.accounts.models import Role
 from trainhub.accounts.operations import ACTIVATION_LINK_DAYS
+from trainhub.auth import Role
 from trainhub.extensions import db
 from trainhub.geo.queries import resolve_province
-from trainhub.learners import operations, queries
+from trainhub.learners import operations, queries, trainee_accounts
+from trainhub.learners.operations import LearnerError
 from trainhub.learners.queries import LearnerFilters
 from trainhub.links import LinksUnavailable, ensure_available, external_url
 from trainhub.localtime import format_localtime
@@ -107,7 +108,10 @@ def activation_links_command(organisation, county, province, output, base_url, d
     if not learners:
         click.echo("没有需要激活链接的学员（符合条件的学员账号都已激活）。", err=True)
         return
-    issued, skipped = operations.issue_activation_links(learners, days=days)
+    try:
+        issued, skipped = trainee_accounts.issue_activation_links(learners, actor=OPERATOR, days=days)
+    except LearnerError as error:
+        raise click.ClickException(error.message) from error
     rows = [
         (link.learner.name, link.learner.organisation.name, link.learner.organisation.county.name,
          link.username, external_url("accounts.activate", token=link.token, _base_url=base),
@@ -130,11 +134,17 @@ def activation_links_command(organisation, county, province, output, base_url, d
               help="写入的 Excel 文件（.xlsx）；身份证号码和手机号码已脱敏。")
 @with_appcontext
 def export_command(organisation, county, province, output):
-    """The learner register as an Excel workbook, masked (导出学员名册)."""
+    """The learner register as an Excel workbook, masked (导出学员名册); recorded in the
+    audit log as the web's export is."""
     filters = _filters(organisation, county, province)
-    frame = queries.export_frame(OPERATOR, filters)
-    _write(to_xlsx({"学员": frame}), output)
-    click.echo(f"已导出 {len(frame)} 名学员到 {output}。", err=True)
+    frame = operations.export_register(OPERATOR, filters, via="cli")
+    data = to_xlsx({"学员": frame})
+
+    def deliver() -> None:  # once the audit entry is committed
+        _write(data, output)
+        click.echo(f"已导出 {len(frame)} 名学员到 {output}。", err=True)
+
+    after_commit(deliver)
 
 
 commands: list = [learners_group]

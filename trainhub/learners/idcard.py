@@ -11,11 +11,11 @@ place and time where it was issued, and codes change (see ``shared/data/README.m
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass
 from datetime import date
 
 from trainhub.learners.models import Gender
+from trainhub.pii import ID_NUMBER_SHAPE, normalize_id_number
 
 #: Weights of the first 17 digits, ``2**(17-i) mod 11`` (GB 11643-1999, 5.3 / ISO 7064).
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -32,9 +32,6 @@ PROVINCE_CODES = frozenset({
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
-#: Full-width digits and letters that Chinese input methods produce.
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
 
 
 class IdNumberError(ValueError):
@@ -64,10 +61,9 @@ class IdNumber:
         return self.number[:2]
 
 
-def normalize(value: str | None) -> str:
-    """Strip spaces, turn full-width characters half-width and ``x`` into ``X``."""
-    text = (value or "").translate(_FULL_WIDTH)
-    return re.sub(r"\s+", "", text).upper()
+#: Strip spaces, turn full-width characters half-width and ``x`` into ``X`` (one definition,
+#: in :mod:`trainhub.pii`, shared by every feature that reads ID numbers).
+normalize = normalize_id_number
 
 
 def check_character(first17: str) -> str:
@@ -85,7 +81,7 @@ def parse(value: str | None, *, today: date | None = None) -> IdNumber:
         raise IdNumberError("请填写身份证号码。")
     if len(number) == 15 and number.isdigit():
         raise IdNumberError("这是 15 位的旧身份证号码，请填写 18 位的公民身份号码。")
-    if not _SHAPE.fullmatch(number):
+    if not ID_NUMBER_SHAPE.fullmatch(number):
         raise IdNumberError("身份证号码应为 18 位：前 17 位是数字，最后一位是数字或 X。")
     if number[:2] not in PROVINCE_CODES:
         raise IdNumberError("身份证号码的前两位不是有效的省级行政区划代码。")

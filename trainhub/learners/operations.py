@@ -1,38 +1,46 @@
-"""Writes on learners. Each function validates, flushes and audits; the caller commits.
+"""Writes on learners, the same rules for the web, the API, the command line and the import.
 
-The personal fields arrive validated as :class:`~trainhub.learners.validation.LearnerFields`
-(the web form, the API and the bulk import all validate through
-:func:`~trainhub.learners.validation.check_learner_fields`). Audit entries name the fields
-that changed, never the values of the ID or phone number.
+Each function takes the acting user as ``actor`` (None: the system itself — the demo, a
+command run by the operator — with no area limit), checks the role and the area of the
+learner's organisation, validates, flushes and audits; the unit of work commits
+(:mod:`trainhub.transaction`). Refusals raise :class:`LearnerError` naming the field in
+Chinese: :class:`LearnerInvalid` for input that is not acceptable (several fields at once),
+:class:`LearnerConflict` for a clash with what is registered (the API answers 409).
+
+Audit entries name the fields that changed, never the values of the ID or phone number.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
+from typing import Final
 
+import pandas as pd
 import sqlalchemy as sa
 
-from trainhub.accounts.models import Role, User
-from trainhub.accounts.operations import (
-    ACTIVATION_LINK_DAYS,
-    AccountError,
-    create_activation_link,
-    is_activated,
-    reset_password,
-)
+from trainhub.accounts.models import User
 from trainhub.audit.operations import record, record_many
+from trainhub.auth import Actor, Role, in_area
 from trainhub.extensions import db
-from trainhub.learners.models import DUPLICATE_ID_NUMBER, Learner
-from trainhub.learners.validation import LearnerFields
+from trainhub.learners import queries
+from trainhub.learners.models import DUPLICATE_ID_NUMBER, Gender, Learner
+from trainhub.learners.queries import LearnerFilters, learner_by_id_number
+from trainhub.learners.validation import (
+    FieldError,
+    LearnerFields,
+    check_learner_fields,
+    parse_id_number,
+)
 from trainhub.orgs.models import Organisation
-from trainhub.pii import cipher
+from trainhub.pii import cipher, normalize_id_number
 
-#: Prefix of the user names of trainee accounts: ``xy`` + the learner's number (学员).
-TRAINEE_USERNAME_PREFIX = "xy"
+#: Who registers and changes learners: the office, and coordinators within their area.
+LEARNER_MANAGERS: Final = (Role.OFFICE, Role.COORDINATOR)
 
-#: Fields compared by :func:`update_learner`, with their Chinese names.
+#: Fields compared by :func:`apply_learner_fields`, with their Chinese names.
 FIELD_LABELS = {
     "name": "姓名",
     "phone": "手机号码",
@@ -41,6 +49,10 @@ FIELD_LABELS = {
     "qualification": "职业资格",
     "joined_on": "入职日期",
 }
+
+NOT_A_MANAGER = "当前账号的角色无权管理学员。"
+OUTSIDE_AREA = "该学员不在您的负责区域内。"
+ORGANISATION_OUTSIDE_AREA = "所选机构不存在，或不在您的负责区域内。"
 
 
 class LearnerError(ValueError):
@@ -52,26 +64,91 @@ class LearnerError(ValueError):
         self.message = message
 
 
-def learner_by_id_number(number: str) -> Learner | None:
-    """The learner with this (normalised) ID number, found through its keyed hash."""
-    return db.session.scalar(
-        sa.select(Learner).where(Learner.id_number_hash == cipher().search_hash(number))
-    )
+class LearnerConflict(LearnerError):
+    """The change clashes with what is registered (the same ID number on another learner)."""
 
 
-def trainee_username(learner: Learner) -> str:
-    return f"{TRAINEE_USERNAME_PREFIX}{learner.id:06d}"
+class LearnerInvalid(LearnerError):
+    """Input that is not acceptable; ``errors`` holds a Chinese message for each field."""
+
+    def __init__(self, errors: dict[str, str]):
+        field, message = next(iter(errors.items()))
+        super().__init__(field, message)
+        self.errors = dict(errors)
 
 
-def create_learner(fields: LearnerFields, organisation: Organisation, *,
-                   with_account: bool = True) -> Learner:
-    """Register a learner and (by default) their trainee account, not yet activated.
+class _Keep(enum.Enum):
+    KEEP = "keep"
 
-    The account has no password: the office gives a temporary password or a one-time
-    activation link, and the trainee chooses their own at first sign-in.
-    """
-    if learner_by_id_number(fields.id_number) is not None:
-        raise LearnerError("id_number", DUPLICATE_ID_NUMBER)
+
+#: Default of :func:`update_learner`'s fields: leave the field as it is.
+KEEP: Final = _Keep.KEEP
+
+
+# checks shared by every write -------------------------------------------------------------------
+
+
+def check_manager(actor: Actor | None) -> None:
+    if actor is not None and actor.role not in LEARNER_MANAGERS:
+        raise LearnerError("actor", NOT_A_MANAGER)
+
+
+def check_learner_in_area(actor: Actor | None, learner: Learner) -> None:
+    """A coordinator acts only on learners whose organisation lies in their area."""
+    check_manager(actor)
+    if actor is not None and not in_area(actor, learner.organisation.county_code):
+        raise LearnerError("learner", OUTSIDE_AREA)
+
+
+def _check_organisation(actor: Actor | None, organisation: Organisation) -> None:
+    if actor is not None and not in_area(actor, organisation.county_code):
+        raise LearnerError("organisation_id", ORGANISATION_OUTSIDE_AREA)
+
+
+def organisation_for(actor: Actor | None, organisation_id: int | None) -> Organisation:
+    """The organisation a learner is to belong to, if it exists in ``actor``'s area."""
+    if organisation_id is None:
+        raise LearnerError("organisation_id", "请选择所在机构。")
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise LearnerError("organisation_id", ORGANISATION_OUTSIDE_AREA)
+    _check_organisation(actor, organisation)
+    return organisation
+
+
+def _organisation_noting(actor: Actor | None, organisation_id: int | None,
+                         errors: dict[str, str]) -> Organisation | None:
+    """:func:`organisation_for`, its refusal noted in ``errors`` with the other fields'."""
+    try:
+        return organisation_for(actor, organisation_id)
+    except LearnerError as error:
+        errors[error.field] = error.message
+        return None
+
+
+# registering -----------------------------------------------------------------------------------
+
+
+def register_learner(*, actor: Actor | None, organisation_id: int | None, name: str | None,
+                     id_number: str | None, phone: str | None, gender: str | None = None,
+                     birth_date: str | None = None, position: str | None = None,
+                     qualification: str | None = None, joined_on: str | date | None = None,
+                     with_account: bool = True) -> Learner:
+    """Register a learner from what a person typed (web form, API): every field is checked
+    (:func:`check_learner_fields`), every mistake reported at once (:class:`LearnerInvalid`)."""
+    check_manager(actor)
+    fields, errors = check_learner_fields({
+        "name": name, "id_number": id_number, "phone": phone, "gender": gender,
+        "birth_date": birth_date, "position": position, "qualification": qualification,
+        "joined_on": joined_on,
+    })
+    organisation = _organisation_noting(actor, organisation_id, errors)
+    if errors:
+        raise LearnerInvalid(errors)
+    return create_learner(fields, organisation, actor=actor, with_account=with_account)
+
+
+def _new_learner(fields: LearnerFields, organisation: Organisation) -> Learner:
     learner = Learner(
         name=fields.name,
         gender=fields.gender,
@@ -83,29 +160,67 @@ def create_learner(fields: LearnerFields, organisation: Organisation, *,
     )
     learner.set_id_number(fields.id_number, cipher())
     learner.set_phone(fields.phone, cipher())
-    db.session.add(learner)
-    db.session.flush()
-    if with_account:
-        ensure_trainee_account(learner)
-    record("learner.create", target_type="learner", target_id=learner.id,
-           detail={"organisation_id": organisation.id})
     return learner
 
 
-def ensure_trainee_account(learner: Learner) -> User:
-    """The learner's trainee account, created (without a password) when missing."""
-    if learner.user is not None:
-        return learner.user
-    user = User(
-        username=trainee_username(learner),
-        display_name=learner.name,
-        role=Role.TRAINEE,
-        must_change_password=True,
-    )
-    db.session.add(user)
-    learner.user = user
+def create_learner(fields: LearnerFields, organisation: Organisation, *, actor: Actor | None,
+                   with_account: bool = True) -> Learner:
+    """Register a learner (validated fields) and, by default, their trainee account, not
+    yet activated: it has no password until the office gives a temporary one or an
+    activation link, and the trainee chooses their own at first sign-in."""
+    return create_learners([(fields, organisation)], actor=actor, with_accounts=with_account)[0]
+
+
+#: ID hashes per query when checking a batch (bound parameters per statement).
+_BATCH_CHUNK = 500
+
+
+def create_learners(items: list[tuple[LearnerFields, Organisation]], *, actor: Actor | None,
+                    with_accounts: bool = True) -> list[Learner]:
+    """:func:`create_learner` for many learners at once (the bulk import).
+
+    The same rules and records (trainee accounts without a password, one ``learner.create``
+    audit entry each) in a few statements: one query per 500 ID numbers checks that none is
+    registered yet, and the learners and then their accounts are flushed together. Refuses
+    the whole batch, writing nothing, when an organisation lies outside ``actor``'s area or
+    an ID number is registered already or appears twice. Returns the learners in order.
+    """
+    check_manager(actor)
+    if not items:
+        return []
+    for _, organisation in items:
+        _check_organisation(actor, organisation)
+    pii = cipher()
+    numbers = [fields.id_number for fields, _ in items]
+    if len(set(numbers)) != len(numbers):
+        raise LearnerConflict("id_number", "同一批学员中有重复的身份证号码，请勿重复登记。")
+    # every readable key's hash: rows not yet rewritten by a key rotation count too
+    hashes = [digest for number in numbers for digest in pii.search_hashes(number)]
+    for start in range(0, len(hashes), _BATCH_CHUNK):
+        taken = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Learner)
+            .where(Learner.id_number_hash.in_(hashes[start:start + _BATCH_CHUNK]))
+        )
+        if taken:
+            raise LearnerConflict("id_number", DUPLICATE_ID_NUMBER)
+    learners = [_new_learner(fields, organisation) for fields, organisation in items]
+    db.session.add_all(learners)
     db.session.flush()
-    return user
+    if with_accounts:
+        for learner in learners:
+            learner.user = User(username=queries.trainee_username(learner),
+                                display_name=learner.name, role=Role.TRAINEE,
+                                must_change_password=True)
+        db.session.add_all(learner.user for learner in learners)
+        db.session.flush()
+    record_many("learner.create", (
+        ("learner", learner.id, {"organisation_id": organisation.id})
+        for learner, (_, organisation) in zip(learners, items, strict=True)
+    ))
+    return learners
+
+
+# changing --------------------------------------------------------------------------------------
 
 
 def learner_changes(learner: Learner, fields: LearnerFields, organisation: Organisation) -> list[str]:
@@ -113,7 +228,7 @@ def learner_changes(learner: Learner, fields: LearnerFields, organisation: Organ
     changes = []
     if learner.name != fields.name:
         changes.append("name")
-    if (learner.phone_hash or None) != (cipher().search_hash(fields.phone) if fields.phone else None):
+    if learner.phone(cipher()) != fields.phone:
         changes.append("phone")
     if learner.organisation_id != organisation.id:
         changes.append("organisation")
@@ -126,13 +241,53 @@ def learner_changes(learner: Learner, fields: LearnerFields, organisation: Organ
     return changes
 
 
-def update_learner(learner: Learner, fields: LearnerFields, organisation: Organisation) -> list[str]:
-    """Apply ``fields`` to ``learner``; returns the names of the changed fields.
+def update_learner(learner: Learner, *, actor: Actor | None,
+                   name: str | _Keep = KEEP, phone: str | _Keep | None = KEEP,
+                   organisation_id: int | _Keep | None = KEEP,
+                   position: str | _Keep | None = KEEP, qualification: str | _Keep | None = KEEP,
+                   joined_on: str | date | _Keep | None = KEEP,
+                   id_number: str | _Keep = KEEP, gender: str | _Keep | None = KEEP,
+                   birth_date: str | _Keep | None = KEEP) -> list[str]:
+    """Change a learner from what a person typed; returns the names of the changed fields.
 
-    The ID number identifies the learner and cannot change here: a wrong ID number is
-    mended by the office on the learner's page (:func:`correct_id_number`).
+    Fields left at :data:`KEEP` stay as they are; so does the phone when given blank (the
+    edit form does not show the full number, so an empty box means "unchanged"); a blank
+    ``joined_on`` keeps the date; a blank ``position`` clears it. The ID number cannot
+    change here (:func:`correct_id_number`): given, it must be the current one; gender and
+    birth date, given, must agree with it. Every mistake is reported at once.
     """
-    if learner.id_number_hash != cipher().search_hash(fields.id_number):
+    check_learner_in_area(actor, learner)
+    current_id = learner.id_number(cipher())
+    current_phone = learner.phone(cipher())
+    errors: dict[str, str] = {}
+    if id_number is not KEEP and normalize_id_number(id_number) != current_id:
+        errors["id_number"] = "身份证号码不能在此修改；号码登记错误时，请由项目办更正。"
+    fields, field_errors = check_learner_fields({
+        "name": learner.name if name is KEEP else name,
+        "id_number": current_id,
+        "phone": current_phone if phone is KEEP or not (phone or "").strip() else phone,
+        "gender": None if gender is KEEP else gender,
+        "birth_date": None if birth_date is KEEP else birth_date,
+        "position": learner.position if position is KEEP else position,
+        "qualification": learner.qualification.value if qualification is KEEP else qualification,
+        "joined_on": learner.joined_on if joined_on is KEEP else joined_on,
+    }, phone_required=False)
+    errors.update(field_errors)
+    organisation = learner.organisation
+    if organisation_id is not KEEP:
+        organisation = _organisation_noting(actor, organisation_id, errors)
+    if errors:
+        raise LearnerInvalid(errors)
+    return apply_learner_fields(learner, fields, organisation, actor=actor)
+
+
+def apply_learner_fields(learner: Learner, fields: LearnerFields, organisation: Organisation, *,
+                         actor: Actor | None) -> list[str]:
+    """Apply validated ``fields`` (the import's rows) to ``learner``; returns the names of
+    the changed fields. The ID number identifies the learner and must be the same."""
+    check_learner_in_area(actor, learner)
+    _check_organisation(actor, organisation)
+    if learner.id_number(cipher()) != fields.id_number:
         raise LearnerError("id_number", "身份证号码与该学员不符。")
     changes = learner_changes(learner, fields, organisation)
     if not changes:
@@ -157,131 +312,75 @@ def update_learner(learner: Learner, fields: LearnerFields, organisation: Organi
     return changes
 
 
-def correct_id_number(learner: Learner, fields: LearnerFields) -> None:
-    """Replace a mistyped ID number (gender and birth date follow it)."""
-    other = learner_by_id_number(fields.id_number)
+def correct_id_number(learner: Learner, number: str | None, *, actor: Actor | None) -> None:
+    """Replace a mistyped ID number (the office); gender and birth date follow the number."""
+    check_learner_in_area(actor, learner)
+    if actor is not None and actor.role != Role.OFFICE:
+        raise LearnerError("id_number", "只有项目办可以更正身份证号码。")
+    try:
+        parsed = parse_id_number(number)
+    except FieldError as error:
+        raise LearnerInvalid({error.field: error.message}) from None
+    if parsed.number == learner.id_number(cipher()):
+        raise LearnerInvalid({"id_number": "新号码与当前登记的号码相同，无需更正。"})
+    other = learner_by_id_number(parsed.number)
     if other is not None and other.id != learner.id:
-        raise LearnerError("id_number", "该身份证号码已登记为另一名学员。")
-    learner.set_id_number(fields.id_number, cipher())
-    learner.gender = fields.gender
-    learner.birth_date = fields.birth_date
+        raise LearnerConflict("id_number", "该身份证号码已登记为另一名学员。")
+    learner.set_id_number(parsed.number, cipher())
+    learner.gender = parsed.gender
+    learner.birth_date = parsed.birth_date
     db.session.flush()
     record("learner.correct_id_number", target_type="learner", target_id=learner.id)
 
 
-# trainee accounts ------------------------------------------------------------------------------
+# reading what is kept from view ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class IssuedLink:
-    """A one-time activation link just produced for a learner (the token is shown once)."""
+class PersonalData:
+    """A learner's full personal data, decrypted: for the office on request and for the
+    trainee themselves."""
 
-    learner: Learner
-    username: str
-    token: str
-    expires_at: datetime
-
-
-def issue_activation_links(learners: Iterable[Learner], *, days: int = ACTIVATION_LINK_DAYS
-                           ) -> tuple[list[IssuedLink], int]:
-    """One-time activation links for the learners whose account is not activated yet.
-
-    Learners without an account get one first. Returns the links and how many learners
-    were passed over (their account is activated or disabled, or is not a trainee
-    account). Earlier unused links of the same accounts stop working.
-    """
-    issued: list[IssuedLink] = []
-    skipped = 0
-    for learner in learners:
-        user = ensure_trainee_account(learner)
-        if is_activated(user) or not user.is_enabled or user.role != Role.TRAINEE:
-            skipped += 1
-            continue
-        link, token = create_activation_link(user, days=days)
-        issued.append(IssuedLink(learner=learner, username=user.username, token=token,
-                                 expires_at=link.expires_at))
-    return issued, skipped
+    id_number: str
+    phone: str | None
+    birth_date: date
+    gender: Gender
 
 
-def give_temporary_password(learner: Learner, *, actor: User | None = None) -> str:
-    """A new temporary password for the learner's trainee account (returned once).
-
-    The trainee must replace it with their own at the next sign-in; any other session of
-    the account ends. The password is random: never derived from the ID number. Only the
-    office may reset an account the trainee already uses (a coordinator could otherwise sign
-    in as the trainee).
-    """
-    user = ensure_trainee_account(learner)
-    if user.role != Role.TRAINEE:
-        raise LearnerError("account", "该学员关联的不是学员账号，请在用户管理中处理。")
-    if not user.is_enabled:
-        raise LearnerError("account", "该学员的账号已被停用，请先由项目办在用户管理中启用。")
-    if actor is not None and actor.role != Role.OFFICE and user.password_hash and not user.must_change_password:
-        # a coordinator resetting an account in use could sign in as the trainee
-        raise LearnerError("account", "该学员已自行设置密码。如需重置密码，请联系项目办。")
-    try:
-        return reset_password(user, actor=actor)
-    except AccountError as error:
-        raise LearnerError("account", error.message) from error
+def own_personal_data(learner: Learner) -> PersonalData:
+    """The learner's personal data decrypted, as the trainee sees their own (not audited)."""
+    return PersonalData(learner.id_number(cipher()), learner.phone(cipher()),
+                        learner.birth_date, learner.gender)
 
 
-def record_personal_data_view(learner: Learner, *, via: str) -> None:
-    """Audit that the full ID and phone numbers of ``learner`` were shown (no values)."""
+def reveal_personal_data(learner: Learner, *, actor: Actor | None, via: str) -> PersonalData:
+    """The full ID and phone numbers for the office; every look is audited (no values)."""
+    check_learner_in_area(actor, learner)
+    if actor is not None and actor.role != Role.OFFICE:
+        raise LearnerError("actor", "只有项目办可以查看完整的身份证号码和手机号码。")
     record("learner.view_personal_data", target_type="learner", target_id=learner.id,
            detail={"via": via})
+    return own_personal_data(learner)
 
 
-#: ID hashes per query when checking a batch (bound parameters per statement).
-_BATCH_CHUNK = 500
+def export_register(actor: Actor, filters: LearnerFilters, *, via: str) -> pd.DataFrame:
+    """The register of ``actor``'s area matching ``filters`` as a table, masked; audited
+    (rows, filters and what kind of search, never the searched text)."""
+    check_manager(actor)
+    frame = queries.export_frame(actor, filters)
+    search = queries.parse_search(filters.q)
+    record("learner.export", detail={
+        "rows": len(frame),
+        "via": via,
+        "filters": filters.audit_detail(),
+        "search": search.kind if search else None,
+    })
+    return frame
 
 
-def create_learners(items: list[tuple[LearnerFields, Organisation]], *,
-                    with_accounts: bool = True) -> list[Learner]:
-    """:func:`create_learner` for many learners at once (the bulk import).
-
-    The same rules and records (trainee accounts without a password, one ``learner.create``
-    audit entry each) in a few statements instead of several per learner: one query per
-    500 ID numbers checks that none is registered yet, and the learners and then their
-    accounts are flushed together. Refuses the whole batch, writing nothing, when an ID
-    number is registered already or appears twice. Returns the learners in ``items`` order.
-    """
-    if not items:
-        return []
-    pii = cipher()
-    hashes = [pii.search_hash(fields.id_number) for fields, _ in items]
-    if len(set(hashes)) != len(hashes):
-        raise LearnerError("id_number", "同一批学员中有重复的身份证号码，请勿重复登记。")
-    for start in range(0, len(hashes), _BATCH_CHUNK):
-        taken = db.session.scalar(
-            sa.select(sa.func.count()).select_from(Learner)
-            .where(Learner.id_number_hash.in_(hashes[start:start + _BATCH_CHUNK]))
-        )
-        if taken:
-            raise LearnerError("id_number", DUPLICATE_ID_NUMBER)
-    learners = []
-    for fields, organisation in items:
-        learner = Learner(
-            name=fields.name,
-            gender=fields.gender,
-            birth_date=fields.birth_date,
-            organisation=organisation,
-            position=fields.position,
-            qualification=fields.qualification,
-            joined_on=fields.joined_on,
-        )
-        learner.set_id_number(fields.id_number, pii)
-        learner.set_phone(fields.phone, pii)
-        learners.append(learner)
-    db.session.add_all(learners)
-    db.session.flush()
-    if with_accounts:
-        for learner in learners:
-            learner.user = User(username=trainee_username(learner), display_name=learner.name,
-                                role=Role.TRAINEE, must_change_password=True)
-        db.session.add_all(learner.user for learner in learners)
-        db.session.flush()
-    record_many("learner.create", (
-        ("learner", learner.id, {"organisation_id": organisation.id})
-        for learner, (_, organisation) in zip(learners, items, strict=True)
-    ))
-    return learners
+def learners_in_area(actor: Actor | None, learners: Iterable[Learner]) -> list[Learner]:
+    """``learners`` as a list, refused if one lies outside ``actor``'s area."""
+    chosen = list(learners)
+    for learner in chosen:
+        check_learner_in_area(actor, learner)
+    return chosen

@@ -5,7 +5,8 @@ A coordinator sees the learners whose organisation lies in their province or cou
 learner; a trainee reaches only their own record (:func:`learner_of_user`).
 
 Searching by a full ID number or a full mobile number goes through the keyed search hash
-(:meth:`trainhub.pii.PersonalDataCipher.search_hash`): the ciphertext is never compared.
+(:meth:`trainhub.pii.PersonalDataCipher.search_hashes`): the ciphertext is never compared.
+What counts as an ID or mobile number is defined once, in :mod:`trainhub.pii`.
 """
 
 from __future__ import annotations
@@ -20,23 +21,34 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from trainhub.accounts.models import User
 from trainhub.accounts.signin import login_lookup
-from trainhub.auth import Role, area_clause
+from trainhub.auth import Actor, Role, area_clause
 from trainhub.db import LabelledEnum
 from trainhub.extensions import db
 from trainhub.figures import Figure
 from trainhub.geo.models import County
 from trainhub.geo.signals import county_figures
-from trainhub.learners import idcard
 from trainhub.learners.models import Learner, Qualification
-from trainhub.learners.operations import TRAINEE_USERNAME_PREFIX
-from trainhub.learners.validation import normalize_phone
 from trainhub.orgs.models import Organisation
 from trainhub.orgs.signals import organisation_figures
-from trainhub.pii import PHONE_SHAPE, cipher
+from trainhub.pii import cipher, id_number_of, mobile_of
 
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
-_PHONE_SHAPE = re.compile(r"^1\d{10}$")
+#: Prefix of the user names of trainee accounts: ``xy`` + the learner's number (学员).
+TRAINEE_USERNAME_PREFIX = "xy"
 _USERNAME_SHAPE = re.compile(rf"^{TRAINEE_USERNAME_PREFIX}\d{{6,}}$", re.IGNORECASE)
+#: At most this many learners are listed for one search (the enrolment page).
+SEARCH_LIMIT = 100
+
+
+def trainee_username(learner: Learner) -> str:
+    return f"{TRAINEE_USERNAME_PREFIX}{learner.id:06d}"
+
+
+def learner_by_id_number(number: str) -> Learner | None:
+    """The learner with this (normalised) ID number, found through its keyed hash (under
+    any readable key: rows not yet rewritten by a key rotation are found too)."""
+    return db.session.scalar(
+        sa.select(Learner).where(Learner.id_number_hash.in_(cipher().search_hashes(number)))
+    )
 
 
 class AccountStatus(LabelledEnum):
@@ -92,43 +104,62 @@ class Search:
 
 
 def parse_search(text: str | None) -> Search | None:
-    """Recognise a full ID number, a full mobile number, a trainee user name, or a name."""
+    """Recognise a full ID number, a full mobile number, a trainee user name, or a name.
+
+    Text that merely looks like a personal number (:func:`trainhub.pii.looks_personal`)
+    is searched as a name and finds nobody; it must stay out of addresses all the same.
+    """
     text = (text or "").strip()
     if not text:
         return None
-    number = idcard.normalize(text)
-    if _ID_SHAPE.fullmatch(number):
+    number = id_number_of(text)
+    if number:
         return Search("id_number", number)
-    phone = normalize_phone(text)
-    if _PHONE_SHAPE.fullmatch(phone):
+    phone = mobile_of(text)
+    if phone:
         return Search("phone", phone)
     if _USERNAME_SHAPE.fullmatch(text):
         return Search("username", text.lower())
     return Search("name", re.sub(r"\s+", " ", text))
 
 
-#: A search text holding this many digits is treated as a personal number even when it is
-#: not a well-formed one (an old 15-digit ID, ``5202-2119-9003-07123X``, ``86 138…``): it
-#: finds nobody by name, but it must stay out of addresses and logs all the same.
-PERSONAL_DIGITS = 11
-
-
-def is_personal_search(text: str | None) -> bool:
-    """Whether ``text`` is, or looks like, an ID or mobile number (kept out of URLs)."""
-    search = parse_search(text)
-    if search is None:
-        return False
-    return search.is_personal or len(re.sub(r"\D", "", idcard.normalize(text))) >= PERSONAL_DIGITS
-
-
-def _search_clause(search: Search) -> sa.ColumnElement[bool]:
+def _search_clause(search: Search, *, organisation_names: bool = False) -> sa.ColumnElement[bool]:
     if search.kind == "id_number":
-        return Learner.id_number_hash == cipher().search_hash(search.value)
+        return Learner.id_number_hash.in_(cipher().search_hashes(search.value))
     if search.kind == "phone":
-        return Learner.phone_hash == cipher().search_hash(search.value)
+        return Learner.phone_hash.in_(cipher().search_hashes(search.value))
     if search.kind == "username":
         return sa.func.lower(User.username) == search.value
-    return Learner.name.contains(search.value, autoescape=True)
+    by_name = Learner.name.contains(search.value, autoescape=True)
+    if organisation_names:
+        return sa.or_(by_name, Organisation.name.contains(search.value, autoescape=True))
+    return by_name
+
+
+@dataclass
+class LearnerSearch:
+    """What one search found (the enrolment page)."""
+
+    learners: list[Learner]
+    #: What the text was taken for: ``id_number``, ``phone``, ``username`` or ``name``.
+    kind: str
+    #: More matched than are listed.
+    truncated: bool = False
+
+
+def find_learners(user: Actor, q: str | None, *, limit: int = SEARCH_LIMIT,
+                  organisation_names: bool = False) -> LearnerSearch:
+    """Learners in ``user``'s area matching ``q`` as the register's search box reads it (a
+    whole ID or mobile number exactly, through the keyed hash; a trainee user name; part of
+    a name, and with ``organisation_names`` part of an organisation's name)."""
+    search = parse_search(q)
+    if search is None:
+        return LearnerSearch([], "name")
+    rows = list(db.session.scalars(
+        learner_list_stmt(user).where(_search_clause(search, organisation_names=organisation_names))
+        .limit(limit + 1)
+    ).unique())
+    return LearnerSearch(rows[:limit], search.kind, truncated=len(rows) > limit)
 
 
 # lists -----------------------------------------------------------------------------------------
@@ -146,8 +177,19 @@ class LearnerFilters:
     activated: bool | None = None
     q: str | None = None
 
+    def audit_detail(self) -> dict:
+        """The filters for an audit entry: those set, without the search text (it may be a
+        personal number)."""
+        values = {
+            "organisation_id": self.organisation_id, "county_code": self.county_code,
+            "province_code": self.province_code,
+            "qualification": self.qualification.value if self.qualification else None,
+            "activated": self.activated,
+        }
+        return {key: value for key, value in values.items() if value is not None}
 
-def learner_list_stmt(user: User, filters: LearnerFilters | None = None) -> sa.Select:
+
+def learner_list_stmt(user: Actor, filters: LearnerFilters | None = None) -> sa.Select:
     """Learners in ``user``'s area matching ``filters``, by county, organisation and name."""
     filters = filters or LearnerFilters()
     stmt = (
@@ -197,7 +239,7 @@ def learners_by_ids(user: User, ids: list[int]) -> list[Learner]:
     return list(db.session.scalars(learner_list_stmt(user).where(Learner.id.in_(ids))).unique())
 
 
-def learner_of_user(user: User) -> Learner | None:
+def learner_of_user(user: Actor) -> Learner | None:
     """The learner record of a trainee account (None for staff and unlinked accounts)."""
     return db.session.scalar(sa.select(Learner).where(Learner.user_id == user.id))
 
@@ -277,7 +319,7 @@ def enrolments_of(learner: Learner):
 # export ----------------------------------------------------------------------------------------
 
 EXPORT_COLUMNS = (
-    "姓名", "性别", "身份证号码（脱敏）", "手机号码（脱敏）", "所在机构", "县区代码", "县区", "省份",
+    "姓名", "性别", "出生年份", "身份证号码（脱敏）", "手机号码（脱敏）", "所在机构", "县区代码", "县区", "省份",
     "职务", "职业资格", "入职日期", "用户名", "账号状态",
 )
 
@@ -290,6 +332,7 @@ def learners_frame(learners) -> pd.DataFrame:
         rows.append((
             learner.name,
             learner.gender.label,
+            learner.birth_year,
             learner.id_number_masked,
             learner.phone_masked or "",
             org.name,
@@ -305,7 +348,7 @@ def learners_frame(learners) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(EXPORT_COLUMNS))
 
 
-def export_frame(user: User, filters: LearnerFilters) -> pd.DataFrame:
+def export_frame(user: Actor, filters: LearnerFilters) -> pd.DataFrame:
     return learners_frame(db.session.scalars(learner_list_stmt(user, filters)).unique())
 
 
@@ -343,12 +386,12 @@ county_figures.connect(learners_per_county)
 def trainee_accounts_with_phone(text: str) -> list[User]:
     """Trainee accounts of the learners whose mobile number is ``text`` (usually one): a
     trainee may sign in with their mobile number instead of the user name."""
-    phone = normalize_phone(text)
-    if not PHONE_SHAPE.fullmatch(phone):
+    phone = mobile_of(text)
+    if phone is None:
         return []
     return list(db.session.scalars(
         sa.select(User)
         .join(Learner, Learner.user_id == User.id)
-        .where(Learner.phone_hash == cipher().search_hash(phone), User.role == Role.TRAINEE)
+        .where(Learner.phone_hash.in_(cipher().search_hashes(phone)), User.role == Role.TRAINEE)
         .order_by(User.id)
     ))

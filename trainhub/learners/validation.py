@@ -13,6 +13,7 @@ from datetime import date
 
 from trainhub.learners import idcard
 from trainhub.learners.models import Gender, Qualification
+from trainhub.pii import MOBILE_SHAPE, normalize_phone
 
 #: Plausible ages of a working social worker (birth dates outside are typing errors).
 MIN_AGE = 16
@@ -27,7 +28,6 @@ class FieldError(ValueError):
 
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９－　（）", "0123456789- ()")
-_PHONE = re.compile(r"^1[3-9]\d{9}$")
 _NAME = re.compile(r"^[\u3400-\u9fffA-Za-z·•.\- ]{2,50}$")
 
 GENDER_WORDS = {
@@ -59,21 +59,19 @@ def parse_name(value: str | None) -> str:
     return name
 
 
-def parse_id_number(value: str | None) -> idcard.IdNumber:
+def parse_id_number(value: str | None, *, today: date | None = None) -> idcard.IdNumber:
+    """A valid ID number of a person of working age (:data:`MIN_AGE`–:data:`MAX_AGE`)."""
     try:
-        return idcard.parse(value)
+        parsed = idcard.parse(value, today=today)
     except idcard.IdNumberError as exc:
         raise FieldError("id_number", exc.message) from None
-
-
-def normalize_phone(value: str | None) -> str:
-    text = (value or "").translate(_FULL_WIDTH)
-    text = re.sub(r"[\s\-()]", "", text)
-    if text.startswith("+86"):
-        text = text[3:]
-    elif text.startswith("0086"):
-        text = text[4:]
-    return text
+    now = today or date.today()
+    born = parsed.birth_date
+    age = now.year - born.year - ((now.month, now.day) < (born.month, born.day))
+    if not MIN_AGE <= age <= MAX_AGE:
+        raise FieldError("id_number",
+                         f"身份证号码中的出生日期不合理：学员年龄应在 {MIN_AGE}–{MAX_AGE} 岁之间。")
+    return parsed
 
 
 def parse_phone(value: str | None, *, required: bool = True) -> str | None:
@@ -82,7 +80,7 @@ def parse_phone(value: str | None, *, required: bool = True) -> str | None:
         if required:
             raise FieldError("phone", "请填写手机号码。")
         return None
-    if not _PHONE.fullmatch(phone):
+    if not MOBILE_SHAPE.fullmatch(phone):
         raise FieldError("phone", "手机号码应为 11 位数字、以 13–19 开头的中国大陆手机号。")
     return phone
 
@@ -156,7 +154,7 @@ def check_learner_fields(raw: dict, *, phone_required: bool = True, today: date 
             errors[exc.field] = exc.message
 
     attempt("name", parse_name, raw.get("name"))
-    attempt("id", parse_id_number, raw.get("id_number"))
+    attempt("id", parse_id_number, raw.get("id_number"), today=today)
     attempt("phone", parse_phone, raw.get("phone"), required=phone_required)
     attempt("gender", parse_gender, raw.get("gender"))
     attempt("birth_date", parse_date, raw.get("birth_date"), "birth_date", "出生日期")
@@ -168,10 +166,6 @@ def check_learner_fields(raw: dict, *, phone_required: bool = True, today: date 
 
     parsed: idcard.IdNumber | None = values.get("id")
     if parsed is not None:
-        now = today or date.today()
-        age = now.year - parsed.birth_date.year - ((now.month, now.day) < (parsed.birth_date.month, parsed.birth_date.day))
-        if not MIN_AGE <= age <= MAX_AGE:
-            errors["id_number"] = f"身份证号码中的出生日期不合理：学员年龄应在 {MIN_AGE}–{MAX_AGE} 岁之间。"
         if values.get("gender") and values["gender"] != parsed.gender:
             errors["gender"] = f"性别与身份证号码不一致：身份证号码显示为“{parsed.gender.label}”。"
         if values.get("birth_date") and values["birth_date"] != parsed.birth_date:

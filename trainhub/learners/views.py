@@ -5,13 +5,16 @@ and the trainee's own page ``/me``.
 ID and phone numbers are shown masked everywhere except on the trainee's own page and
 when the office asks for the full values (a POST, recorded in the audit log). A search by
 a full ID or phone number is sent by POST and answered without a redirect, so that the
-number never appears in a URL.
+number never appears in a URL; one that arrives in an address anyway (a typed or old
+bookmarked URL) is not searched: the page redirects to the list without it.
+
+Rules (area, roles, edit semantics, limits, audit) live in the operations; the views parse
+the forms, call one operation and render.
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from datetime import date
 
 from flask import (
@@ -30,14 +33,12 @@ from flask_login import current_user
 from jinja2 import TemplateNotFound
 
 from trainhub.accounts.forms import ConfirmForm
-from trainhub.accounts.models import Role
 from trainhub.accounts.operations import ACTIVATION_LINK_DAYS
-from trainhub.audit.operations import record
-from trainhub.auth import roles_required
+from trainhub.auth import Role, roles_required
 from trainhub.db import utcnow
 from trainhub.extensions import db
 from trainhub.geo import queries as geo_queries
-from trainhub.learners import operations, queries
+from trainhub.learners import operations, queries, trainee_accounts
 from trainhub.learners.forms import (
     IdNumberForm,
     LearnerEditForm,
@@ -46,23 +47,27 @@ from trainhub.learners.forms import (
     parse_ids,
 )
 from trainhub.learners.models import Learner
-from trainhub.learners.operations import FIELD_LABELS, LearnerError
-from trainhub.learners.validation import check_learner_fields
+from trainhub.learners.operations import (
+    FIELD_LABELS,
+    LEARNER_MANAGERS,
+    LearnerError,
+    LearnerInvalid,
+)
+from trainhub.learners.trainee_accounts import MAX_LINKS_PER_BATCH
 from trainhub.links import LinksUnavailable, external_url, fallback_warning
-from trainhub.pii import cipher
+from trainhub.pii import looks_personal
 from trainhub.ratelimits import heavy
 from trainhub.spreadsheets import to_xlsx
 
 bp = Blueprint("learners", __name__)
 
-AREA_STAFF = (Role.OFFICE, Role.COORDINATOR)
 PER_PAGE = 50
 #: Above this many organisations in the area, the organisation filter waits for a
 #: province or county to be chosen first (the list would be too long to pick from).
 ORGANISATION_FILTER_LIMIT = 300
-#: Most activation links produced at once (one printed list).
-MAX_LINKS_PER_BATCH = 2000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Said when a personal number arrives in an address: it was not searched.
+NUMBER_IN_ADDRESS = "为保护个人信息，网址中的身份证号码或手机号码不会被用于查找。请在上方的搜索框中输入号码后点击“筛选”。"
 
 
 def _no_store(response):
@@ -110,15 +115,29 @@ def _filter_form() -> LearnerFilterForm:
 
 
 @bp.route("/learners", methods=["GET", "POST"], endpoint="list")
-@roles_required(*AREA_STAFF)
+@roles_required(*LEARNER_MANAGERS)
 def list_learners():
     form = _filter_form()
     filters = form.to_filters()
-    personal = queries.is_personal_search(filters.q)
+    personal = looks_personal(filters.q)
+    if request.method == "GET" and personal:
+        return _without_number(form)
     if request.method == "POST" and not personal:
         # ordinary filters belong in the address (bookmarks, page links)
         return redirect(url_for("learners.list", **form.args()))
     page = 1 if request.method == "POST" else max(request.args.get("page", 1, type=int), 1)
+    return _render_list(form, filters, page=page)
+
+
+def _without_number(form: LearnerFilterForm):
+    """A personal number arrived in the address: not searched; the list without it."""
+    flash(NUMBER_IN_ADDRESS, "warning")
+    return redirect(url_for("learners.list", **form.args(include_q=False)), 303)
+
+
+def _render_list(form: LearnerFilterForm, filters: queries.LearnerFilters, *, page: int = 1,
+                 status: int = 200):
+    personal = looks_personal(filters.q)
     pagination = db.paginate(
         queries.learner_list_stmt(current_user, filters), page=page, per_page=PER_PAGE,
         error_out=False,
@@ -132,43 +151,26 @@ def list_learners():
         page_args=form.args(include_q=not personal),
         statuses={learner.id: queries.account_status(learner) for learner in pagination.items},
         max_links=MAX_LINKS_PER_BATCH,
-    ))
+    ), status)
     return _no_store(response) if personal else response
 
 
 @bp.route("/learners/export", methods=["GET", "POST"])
-@roles_required(*AREA_STAFF)
+@roles_required(*LEARNER_MANAGERS)
 @heavy
 def export():
     """The filtered register as a workbook (masked ID and phone numbers)."""
     form = _filter_form()
     filters = form.to_filters()
-    frame = queries.export_frame(current_user, filters)
-    search = queries.parse_search(filters.q)
-    record("learner.export", detail={
-        "rows": len(frame),
-        "filters": form.args(include_q=False),
-        "search": search.kind if search else None,
-    })
+    if request.method == "GET" and looks_personal(filters.q):
+        return _without_number(form)
+    frame = operations.export_register(current_user, filters, via="web")
     data = to_xlsx({"学员": frame})
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                      download_name=f"学员名单-{date.today():%Y%m%d}.xlsx")
 
 
 # a learner's page ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PersonalData:
-    """The full values shown on request (office) or to the trainee themselves."""
-
-    id_number: str
-    phone: str | None
-    birth_date: date
-
-
-def _personal_data(learner: Learner) -> PersonalData:
-    return PersonalData(learner.id_number(cipher()), learner.phone(cipher()), learner.birth_date)
 
 
 #: The courses feature's partial that lists a learner's enrolments.
@@ -188,7 +190,8 @@ def _enrolments_context(learner: Learner | None) -> dict:
     return {"enrolments": queries.enrolments_of(learner), "enrolments_partial": partial}
 
 
-def _render_detail(learner: Learner, *, full: PersonalData | None = None):
+def _render_detail(learner: Learner, *, full: operations.PersonalData | None = None,
+                   status: int = 200):
     response = make_response(render_template(
         "learners/detail.html",
         learner=learner,
@@ -197,12 +200,12 @@ def _render_detail(learner: Learner, *, full: PersonalData | None = None):
         is_office=current_user.role == Role.OFFICE,
         link_days=ACTIVATION_LINK_DAYS,
         **_enrolments_context(learner),
-    ))
+    ), status)
     return _no_store(response) if full is not None else response
 
 
 @bp.route("/learners/<int:learner_id>")
-@roles_required(*AREA_STAFF)
+@roles_required(*LEARNER_MANAGERS)
 def detail(learner_id: int):
     return _render_detail(_learner_or_404(learner_id))
 
@@ -213,52 +216,41 @@ def personal_data(learner_id: int):
     """The learner's page with the full ID and phone numbers (office; audited)."""
     learner = _learner_or_404(learner_id)
     _confirm_or_400()
-    operations.record_personal_data_view(learner, via="web")
-    return _render_detail(learner, full=_personal_data(learner))
+    full = operations.reveal_personal_data(learner, actor=current_user, via="web")
+    return _render_detail(learner, full=full)
 
 
 # registering and editing -----------------------------------------------------------------------
 
 
-def _organisation_error(form) -> tuple[object, dict[str, str]]:
-    """The organisation chosen in ``form`` if it lies in the reader's area."""
-    org_id = form.selected_organisation_id()
-    if org_id is None:
-        return None, {"organisation_id": "请选择所在机构。"}
-    organisation = queries.organisation_in_area(current_user, org_id)
-    if organisation is None:
-        return None, {"organisation_id": "所选机构不存在，或不在您的负责区域内。"}
-    return organisation, {}
-
-
 @bp.route("/learners/new", methods=["GET", "POST"])
-@roles_required(*AREA_STAFF)
+@roles_required(*LEARNER_MANAGERS)
 def create():
     form = LearnerForm()
     form.set_organisations(queries.organisations_in_area(current_user))
     if request.method == "GET" and request.args.get("organisation", "").isdigit():
         form.organisation_id.data = request.args["organisation"]
     if form.validate_on_submit():
-        fields, errors = check_learner_fields(form.raw())
-        organisation, org_errors = _organisation_error(form)
-        errors.update(org_errors)
-        if not errors:
-            try:
-                learner = operations.create_learner(fields, organisation)
-                learner_id = learner.id
-            except LearnerError as error:
-                errors[error.field] = error.message
-            else:
-                flash(f"学员 {fields.name} 已登记，学员账号为 {learner.user.username}（尚未激活）。",
-                      "success")
-                return redirect(url_for("learners.detail", learner_id=learner_id))
-        form.show_errors(errors)
+        try:
+            learner = operations.register_learner(
+                actor=current_user, organisation_id=form.selected_organisation_id(), **form.raw()
+            )
+        except LearnerError as error:
+            form.show_errors(_errors(error))
+        else:
+            flash(f"学员 {learner.name} 已登记，学员账号为 {learner.user.username}（尚未激活）。",
+                  "success")
+            return redirect(url_for("learners.detail", learner_id=learner.id))
     status = 400 if request.method == "POST" else 200
     return render_template("learners/form.html", form=form, learner=None), status
 
 
+def _errors(error: LearnerError) -> dict[str, str]:
+    return error.errors if isinstance(error, LearnerInvalid) else {error.field: error.message}
+
+
 @bp.route("/learners/<int:learner_id>/edit", methods=["GET", "POST"])
-@roles_required(*AREA_STAFF)
+@roles_required(*LEARNER_MANAGERS)
 def edit(learner_id: int):
     learner = _learner_or_404(learner_id)
     if request.method == "GET":
@@ -274,24 +266,19 @@ def edit(learner_id: int):
     form.set_organisations(queries.organisations_in_area(current_user))
     form.describe_phone(learner.phone_masked)
     if form.validate_on_submit():
-        raw = form.raw()
-        typed_phone = bool(form.phone.data)
-        if not typed_phone:
-            raw["phone"] = learner.phone(cipher())  # left empty: unchanged
-        raw["id_number"] = learner.id_number(cipher())
-        fields, errors = check_learner_fields(
-            raw, phone_required=typed_phone or learner.phone_enc is not None
-        )
-        organisation, org_errors = _organisation_error(form)
-        errors.update(org_errors)
-        if not errors:
-            changes = operations.update_learner(learner, fields, organisation)
+        try:
+            changes = operations.update_learner(
+                learner, actor=current_user, organisation_id=form.selected_organisation_id(),
+                **form.raw(),
+            )
+        except LearnerError as error:
+            form.show_errors(_errors(error))
+        else:
             if changes:
                 flash("已保存修改：" + "、".join(FIELD_LABELS[c] for c in changes) + "。", "success")
             else:
                 flash("没有需要保存的修改。", "info")
             return redirect(url_for("learners.detail", learner_id=learner.id))
-        form.show_errors(errors)
     status = 400 if request.method == "POST" else 200
     return render_template("learners/form.html", form=form, learner=learner), status
 
@@ -303,26 +290,13 @@ def correct_id_number(learner_id: int):
     learner = _learner_or_404(learner_id)
     form = IdNumberForm()
     if form.validate_on_submit():
-        fields, errors = check_learner_fields({
-            "name": learner.name,
-            "id_number": form.id_number.data,
-            "phone": learner.phone(cipher()),
-            "position": learner.position,
-            "qualification": learner.qualification.value,
-            "joined_on": learner.joined_on,
-        }, phone_required=False)
-        if fields is not None and fields.id_number == learner.id_number(cipher()):
-            errors = {"id_number": "新号码与当前登记的号码相同，无需更正。"}
-        if not errors:
-            try:
-                operations.correct_id_number(learner, fields)
-            except LearnerError as error:
-                errors = {error.field: error.message}
-            else:
-                flash("身份证号码已更正，性别和出生日期已随之更新。", "success")
-                return redirect(url_for("learners.detail", learner_id=learner_id))
-        messages = [errors.pop("id_number")] if "id_number" in errors else []
-        form.id_number.errors = [*form.id_number.errors, *messages, *errors.values()]
+        try:
+            operations.correct_id_number(learner, form.id_number.data, actor=current_user)
+        except LearnerError as error:
+            form.id_number.errors = [*form.id_number.errors, *_errors(error).values()]
+        else:
+            flash("身份证号码已更正，性别和出生日期已随之更新。", "success")
+            return redirect(url_for("learners.detail", learner_id=learner_id))
     status = 400 if request.method == "POST" else 200
     return render_template("learners/id_number.html", form=form, learner=learner), status
 
@@ -331,15 +305,17 @@ def correct_id_number(learner_id: int):
 
 
 @bp.route("/learners/<int:learner_id>/temporary-password", methods=["POST"])
-@roles_required(*AREA_STAFF)
+@roles_required(*LEARNER_MANAGERS)
 def temporary_password(learner_id: int):
     learner = _learner_or_404(learner_id)
     _confirm_or_400()
     try:
-        password = operations.give_temporary_password(learner, actor=current_user._get_current_object())
+        password = trainee_accounts.give_temporary_password(
+            learner, actor=current_user._get_current_object()
+        )
     except LearnerError as error:
         flash(error.message, "danger")
-        return redirect(url_for("learners.detail", learner_id=learner_id))
+        return _render_detail(learner, status=409)
     return _no_store(make_response(render_template(
         "learners/temporary_password.html", learner=learner, password=password,
     )))
@@ -373,11 +349,11 @@ def _links_page(issued, skipped: int):
 
 
 @bp.route("/learners/<int:learner_id>/activation-link", methods=["POST"])
-@roles_required(*AREA_STAFF)
+@roles_required(*LEARNER_MANAGERS)
 def activation_link(learner_id: int):
     learner = _learner_or_404(learner_id)
     _confirm_or_400()
-    issued, _ = operations.issue_activation_links([learner])
+    issued, _ = trainee_accounts.issue_activation_links([learner], actor=current_user)
     if not issued:
         flash("该学员的账号已激活（或已停用），不需要激活链接。", "info")
         return redirect(url_for("learners.detail", learner_id=learner_id))
@@ -385,14 +361,14 @@ def activation_link(learner_id: int):
 
 
 @bp.route("/learners/activation-links", methods=["POST"])
-@roles_required(*AREA_STAFF)
+@roles_required(*LEARNER_MANAGERS)
 def activation_links():
     """Links for the ticked learners, or for every learner of the current filter, whose
     account is not activated yet; answered with a printable list."""
     _confirm_or_400()
     form = _filter_form()
     filters = form.to_filters()
-    back = url_for("learners.list", **form.args(include_q=not queries.is_personal_search(filters.q)))
+    back = url_for("learners.list", **form.args(include_q=not looks_personal(filters.q)))
     ticked = request.form.getlist("learner_id")
     if request.form.get("selection") and not ticked:
         flash("请先在名册中勾选学员。", "warning")
@@ -400,16 +376,16 @@ def activation_links():
     ids = parse_ids(ticked) if ticked else None
     if ticked and ids is None:
         flash("所选学员无效，请刷新页面后重新勾选。", "danger")
-        return redirect(back)
+        return _render_list(form, filters, status=400)
     learners = queries.not_activated(current_user, filters, ids)
     if not learners:
         flash("没有需要生成激活链接的学员：所选学员的账号都已激活。", "info")
         return redirect(back)
-    if len(learners) > MAX_LINKS_PER_BATCH:
-        flash(f"一次最多为 {MAX_LINKS_PER_BATCH} 名学员生成激活链接（当前 {len(learners)} 名），"
-              "请按县区或机构缩小范围。", "warning")
-        return redirect(back)
-    issued, skipped = operations.issue_activation_links(learners)
+    try:
+        issued, skipped = trainee_accounts.issue_activation_links(learners, actor=current_user)
+    except LearnerError as error:
+        flash(error.message, "warning")
+        return _render_list(form, filters, status=400)
     return _links_page(issued, skipped)
 
 
@@ -423,7 +399,7 @@ def me():
     response = make_response(render_template(
         "learners/me.html",
         learner=learner,
-        full=_personal_data(learner) if learner is not None else None,
+        full=operations.own_personal_data(learner) if learner is not None else None,
         **_enrolments_context(learner),
     ))
     return _no_store(response)

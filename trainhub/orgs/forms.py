@@ -126,6 +126,11 @@ class OrganisationForm(FieldErrors, FlaskForm):
 
     FIELD_OF_ERROR = {"county_code": "county"}
 
+    def describe_hidden_phone(self, masked: str) -> None:
+        """For editors who may not see the number in full: the box starts empty and, left
+        empty, keeps the number (``update_organisation``)."""
+        self.contact_phone.description = f"当前为 {masked}。留空则不修改；填写则替换为新的号码。"
+
     def values(self) -> dict:
         """The fields as :func:`~trainhub.orgs.operations.create_organisation` takes them
         (the county still as typed: the view resolves it)."""

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from trainhub.db import LabelledEnum, UTCDateTime, enum_column, utcnow
 from trainhub.extensions import db
 from trainhub.geo.models import County
+from trainhub.pii import ENCRYPTED, cipher
 
 
 class OrgKind(LabelledEnum):
@@ -46,11 +47,22 @@ class Organisation(db.Model):
     )
     address: Mapped[str | None] = mapped_column(sa.String(200))
     contact_name: Mapped[str | None] = mapped_column(sa.String(50))
-    contact_phone: Mapped[str | None] = mapped_column(sa.String(20))
+    #: The contact's telephone number (often a personal mobile number), Fernet-encrypted;
+    #: read and written through :attr:`contact_phone`.
+    contact_phone_enc: Mapped[str | None] = mapped_column(sa.Text, info=ENCRYPTED)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     county: Mapped[County] = relationship(lazy="joined")
+
+    @property
+    def contact_phone(self) -> str | None:
+        """The contact's telephone number (decrypted with the application's key)."""
+        return cipher().decrypt(self.contact_phone_enc) if self.contact_phone_enc else None
+
+    @contact_phone.setter
+    def contact_phone(self, value: str | None) -> None:
+        self.contact_phone_enc = cipher().encrypt(value) if value else None
 
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.name}>"

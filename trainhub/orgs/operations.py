@@ -13,7 +13,7 @@ import re
 import sqlalchemy as sa
 
 from trainhub.audit.operations import record
-from trainhub.auth import Actor, area_clause, in_area
+from trainhub.auth import Actor, Role, area_clause, in_area
 from trainhub.extensions import db
 from trainhub.geo.models import County
 from trainhub.orgs.models import Organisation, OrgKind
@@ -346,8 +346,13 @@ def update_organisation(org: Organisation, changes: dict, *, actor: Actor | None
 
     The same checks as on creation apply to every field given; a county no longer
     current is refused only when it is being set, not when it is kept. With ``actor``,
-    a new county must lie in their area.
+    a new county must lie in their area. Who does not see the contact phone in full (anyone
+    but the office: it is often the contact's own mobile) cannot clear it either: a blank
+    contact phone from them keeps it.
     """
+    if (actor is not None and actor.role != Role.OFFICE and "contact_phone" in changes
+            and not (changes["contact_phone"] or "").strip()):
+        changes = {key: value for key, value in changes.items() if key != "contact_phone"}
     values = check_organisation(changes, actor=actor, org=org)
     changed = {
         field: (getattr(org, field), value)

@@ -106,6 +106,16 @@ def organisations_per_county(sender, *, keys: list[str]) -> Figure:
 county_figures.connect(organisations_per_county)
 
 
+def shown_contact_phone(org: Organisation, reader: Actor | None) -> str | None:
+    """The contact phone as ``reader`` may see it on one organisation's page or API answer:
+    in full for the office, masked (``138****5678``) for everyone else. Lists and exports
+    always mask it."""
+    phone = org.contact_phone
+    if phone is None or (reader is not None and reader.role == Role.OFFICE):
+        return phone
+    return mask_phone(phone)  # nobody known, or not the office
+
+
 ORGANISATION_COLUMNS = (
     "编号", "机构名称", "机构类型", "省份", "地市", "县（区）", "县级代码", "重点帮扶县",
     "统一社会信用代码", "地址", "联系人", "联系电话",

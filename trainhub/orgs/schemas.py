@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from trainhub.api import Bool, Day, InputSchema, Int, PageArgs, Text, page_schema
+from trainhub.api import Bool, Day, InputSchema, Int, PageArgs, Text, api_user, page_schema
 from trainhub.localtime import local_today
 from trainhub.orgs.models import OrgKind, PairingStatus
 from trainhub.orgs.pairings import PAIRING_NOTE_LIMIT
+from trainhub.orgs.queries import shown_contact_phone
 from trainhub.pii import mask_phone
 
 KIND_VALUES = [kind.value for kind in OrgKind]
@@ -32,7 +33,11 @@ class OrganisationSchema(Schema):
                                 metadata={"description": "统一社会信用代码（18 位），未登记为 null"})
     address = fields.String(allow_none=True, required=True)
     contact_name = fields.String(allow_none=True, required=True, metadata={"description": "联系人"})
-    contact_phone = fields.String(allow_none=True, required=True, metadata={"description": "联系电话"})
+    contact_phone = fields.Function(
+        lambda org: shown_contact_phone(org, api_user()), allow_none=True, required=True,
+        metadata={"type": "string",
+                  "description": "联系电话：项目办可见完整号码，其他角色为掩码（如 138****5678）"},
+    )
     created_at = fields.AwareDateTime(required=True)
     updated_at = fields.AwareDateTime(required=True)
 
@@ -43,7 +48,8 @@ class OrganisationListItemSchema(OrganisationSchema):
     contact_phone = fields.Function(
         lambda org: mask_phone(org.contact_phone) if org.contact_phone else None,
         allow_none=True, required=True,
-        metadata={"description": "联系电话（列表中为掩码，如 138****5678；完整号码见单个机构）"},
+        metadata={"type": "string",
+                  "description": "联系电话（列表中为掩码，如 138****5678；项目办可在单个机构中看到完整号码）"},
     )
 
 

@@ -112,6 +112,7 @@ def detail(org_id: int):
     return render_template(
         "orgs/detail.html",
         org=org,
+        contact_phone=queries.shown_contact_phone(org, current_user),
         figures=collect(organisation_figures, [org.id]),
         pairings=queries.organisation_pairings(current_user, org),
         today=local_today(),
@@ -165,14 +166,20 @@ def create():
 @roles_required(*STAFF)
 def edit(org_id: int):
     org = _organisation_or_404(org_id)
+    shown = queries.shown_contact_phone(org, current_user)
+    hidden = shown != org.contact_phone  # masked: the box starts empty
     if request.method == "GET":
         form = OrganisationForm(data={
             "name": org.name, "kind": org.kind.value, "county": org.county_code,
             "credit_code": org.credit_code, "address": org.address,
-            "contact_name": org.contact_name, "contact_phone": org.contact_phone,
+            "contact_name": org.contact_name, "contact_phone": "" if hidden else org.contact_phone,
         })
+        if hidden:
+            form.describe_hidden_phone(shown)
         return _render_form(form, org)
     form = OrganisationForm()
+    if hidden:
+        form.describe_hidden_phone(shown)
     values = _submitted(form, org)
     if values is not None:
         changed = operations.update_organisation(org, values, actor=current_user)
