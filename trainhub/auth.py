@@ -99,6 +99,32 @@ def area_clause(user: Actor, county_code_column) -> sa.ColumnElement[bool]:
     return sa.false()
 
 
+def outside_area(user: Actor, code: str | None) -> str | None:
+    """Why a filter for ``code`` (a 2-digit province or 6-digit county code) lies outside
+    ``user``'s area, in Chinese; None when it does not (or for roles without an area).
+
+    A coordinator's filters can only narrow their own area: one pointing elsewhere is said
+    to be outside, rather than silently answering nothing or being dropped.
+    """
+    if not code or user.role != Role.COORDINATOR or not user.scope_code:
+        return None
+    scope = user.scope_code
+    if code.startswith(scope) or scope.startswith(code):
+        return None
+    return f"所选区域（{code}）不在您的负责区域（{scope}）内。"
+
+
+def outside_area_problem(actor: Actor, **codes: str | None):
+    """A 422 naming each area filter (``province=``, ``county=``: a province or county code)
+    that lies outside a coordinator's area, or None: a filter elsewhere is refused in
+    words, never silently answered with nothing."""
+    errors = {field: [message] for field, code in codes.items()
+              if (message := outside_area(actor, code)) is not None}
+    if not errors:
+        return None
+    return problem(422, next(iter(errors.values()))[0], errors=errors)
+
+
 def in_area(user: Actor, county_code: str | None) -> bool:
     """Python twin of :func:`area_clause` for one county code."""
     if user.role in (Role.OFFICE, Role.CERTIFIER):

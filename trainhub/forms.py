@@ -11,6 +11,7 @@ from __future__ import annotations
 from wtforms import DateField, SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
+from trainhub.auth import Actor, outside_area
 from trainhub.text import clean_line, clean_text
 
 
@@ -105,3 +106,18 @@ class FieldErrors:
     def add_errors(self, errors: dict[str, str]) -> None:
         for field_name, message in errors.items():
             self.add_error(field_name, message)
+
+
+def mark_outside_area(form, actor: Actor, names=("province", "county")) -> bool:
+    """Say so under each area filter of ``form`` (a province or county code) that lies
+    outside a coordinator's area, instead of a generic refusal; True when any did. The
+    filter is ignored either way: the list shows the coordinator's own area."""
+    found = False
+    for name in names:
+        field = form._fields.get(name)
+        value = (field.data or "").strip() if field is not None and isinstance(field.data, str) else ""
+        message = outside_area(actor, value) if value.isdigit() else None
+        if message:
+            field.errors = [message + "已忽略该筛选条件。"]
+            found = True
+    return found

@@ -113,8 +113,10 @@ def test_province_coordinator_sees_only_guizhou(client, api_headers, orgs):
         orgs["shuicheng_agency"], orgs["shuicheng_station"], orgs["zhengan_station"]
     }
     assert body["total"] == 3
-    # a filter cannot widen the area
-    assert client.get("/api/v1/organisations?province=51", headers=headers).get_json()["total"] == 0
+    # a filter cannot widen the area: one elsewhere is refused, naming the field
+    outside = client.get("/api/v1/organisations?province=51", headers=headers)
+    assert outside.status_code == 422
+    assert "不在您的负责区域（52）内" in outside.get_json()["errors"]["province"][0]
     assert client.get(f"/api/v1/organisations/{orgs['shuicheng_agency']}", headers=headers).status_code == 200
     response = client.get(f"/api/v1/organisations/{orgs['zhaojue_agency']}", headers=headers)
     assert response.status_code == 404

@@ -83,7 +83,7 @@ def test_province_coordinator_sees_their_province(client, login, org_world):
     assert page.count('id="county-') == 20 and 'id="province-51"' not in page
     # another province is not offered and widens nothing
     page = client.get("/coverage?province=51").get_data(as_text=True)
-    assert "请从列表中选择省份。" in page and 'id="county-513431"' not in page
+    assert "所选区域（51）不在您的负责区域（52）内。" in page and 'id="county-513431"' not in page
 
 
 def test_county_coordinator_sees_their_county(client, login, org_world):
@@ -190,9 +190,9 @@ def test_api_coverage_filters_and_scope(client, api_headers, org_world):
     body = client.get("/api/v1/coverage", headers=coordinator).get_json()
     assert body["totals"] == {"flagged": 1, "with_organisations": 1, "with_pairings": 0,
                               "with_learners": 0, "complete": 0}
-    # a province outside the area gives nothing, not that province's figures
-    body = client.get("/api/v1/coverage?province=51", headers=coordinator).get_json()
-    assert body["totals"]["flagged"] == 0 and body["provinces"] == []
+    # a province outside the area is refused in words, not answered with its figures
+    response = client.get("/api/v1/coverage?province=51", headers=coordinator)
+    assert response.status_code == 422 and "province" in response.get_json()["errors"]
 
 
 @pytest.mark.parametrize(("query", "field"), [("province=火星", "province"), ("gaps=maybe", "gaps")])

@@ -109,7 +109,7 @@ def test_province_coordinator_sees_only_their_area(client, login, org_world):
                               "南明区社会工作服务中心"}
     # a filter cannot widen the area: another province is not even offered
     page = client.get("/organisations?province=11").get_data(as_text=True)
-    assert "请从列表中选择省份。" in page and "北京市东城区社会工作协会" not in page
+    assert "所选区域（11）不在您的负责区域（52）内。" in page and "北京市东城区社会工作协会" not in page
     assert names_in(client.get("/organisations?q=协会").get_data(as_text=True)) == set()
     assert client.get(f"/organisations/{org_world.orgs['shuicheng_agency']}").status_code == 200
     assert client.get(f"/organisations/{org_world.orgs['zhaojue_agency']}").status_code == 404

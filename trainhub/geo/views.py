@@ -8,6 +8,7 @@ from flask_login import current_user
 from trainhub.auth import Role, in_area, roles_required
 from trainhub.extensions import db
 from trainhub.figures import collect
+from trainhub.forms import mark_outside_area
 from trainhub.geo import queries
 from trainhub.geo.forms import CountyFilterForm, PriorityFlagForm
 from trainhub.geo.operations import EXPECTED_PRIORITY_COUNT, CountyError, set_priority
@@ -23,11 +24,12 @@ PER_PAGE = 50
 def counties():
     form = CountyFilterForm(formdata=request.args)
     form.set_province_choices(queries.provinces(current_user))
-    province_code = priority = q = None
-    if form.validate():
-        province_code = form.province.data or None
-        priority = {"1": True, "0": False}.get(form.priority.data)
-        q = form.q.data
+    form.validate()
+    mark_outside_area(form, current_user, names=("province",))
+    # a refused filter is ignored (its message shows); the others still apply
+    province_code = None if form.province.errors else (form.province.data or None)
+    priority = None if form.priority.errors else {"1": True, "0": False}.get(form.priority.data)
+    q = None if form.q.errors else form.q.data
     stmt = queries.county_list_stmt(
         user=current_user, province_code=province_code, priority=priority, q=q
     )

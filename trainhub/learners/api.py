@@ -13,7 +13,7 @@ from flask import url_for
 from flask_smorest import Blueprint
 
 from trainhub.api import api_user, json_body, paginate, problem
-from trainhub.auth import Role, roles_required
+from trainhub.auth import Role, outside_area_problem, roles_required
 from trainhub.extensions import db
 from trainhub.geo.queries import resolve_province
 from trainhub.learners import operations, queries
@@ -69,6 +69,12 @@ def _filters(args: dict, *, allow_personal: bool):
         province_code = resolve_province(args["province"])
         if province_code is None:
             return None, _invalid({"province": f"未知的省份：{args['province']}（请填写省份名称或 2 位省级代码）。"})
+    outside = outside_area_problem(api_user(), province=province_code, county=args.get("county"))
+    if outside is not None:
+        return None, outside
+    if args.get("organisation") is not None and queries.organisation_in_area(
+            api_user(), args["organisation"]) is None:
+        return None, _invalid({"organisation": "机构不存在，或不在您的负责区域内。"})
     if not allow_personal and looks_personal(args.get("q")):
         return None, _invalid({"q": "身份证号码和手机号码不能放在网址中：请用 POST /api/v1/learners/search "
                                     "在请求体中提交。"})

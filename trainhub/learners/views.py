@@ -37,6 +37,7 @@ from trainhub.accounts.operations import ACTIVATION_LINK_DAYS
 from trainhub.auth import Role, roles_required
 from trainhub.db import utcnow
 from trainhub.extensions import db
+from trainhub.forms import mark_outside_area
 from trainhub.geo import queries as geo_queries
 from trainhub.learners import operations, queries, trainee_accounts
 from trainhub.learners.forms import (
@@ -119,6 +120,7 @@ def _filter_form() -> LearnerFilterForm:
 def list_learners():
     form = _filter_form()
     filters = form.to_filters()
+    mark_outside_area(form, current_user)
     personal = looks_personal(filters.q)
     if request.method == "GET" and personal:
         return _without_number(form)
@@ -162,6 +164,7 @@ def export():
     """The filtered register as a workbook (masked ID and phone numbers)."""
     form = _filter_form()
     filters = form.to_filters()
+    mark_outside_area(form, current_user)
     if request.method == "GET" and looks_personal(filters.q):
         return _without_number(form)
     frame = operations.export_register(current_user, filters, via="web")
@@ -368,6 +371,7 @@ def activation_links():
     _confirm_or_400()
     form = _filter_form()
     filters = form.to_filters()
+    mark_outside_area(form, current_user)
     back = url_for("learners.list", **form.args(include_q=not looks_personal(filters.q)))
     ticked = request.form.getlist("learner_id")
     if request.form.get("selection") and not ticked:

@@ -14,7 +14,7 @@ from flask import url_for
 from flask_smorest import Blueprint
 
 from trainhub.api import api_user, json_body, paginate, problem
-from trainhub.auth import Role, roles_required
+from trainhub.auth import Role, outside_area_problem, roles_required
 from trainhub.extensions import db
 from trainhub.geo.queries import resolve_province
 from trainhub.orgs import operations, pairings, queries
@@ -52,14 +52,15 @@ def _refused(error: operations.OrgError):
 
 
 def _province_code(args: dict):
-    """``(code, None)`` for the ``province`` argument (name or code), or ``(None, problem)``."""
-    if not args.get("province"):
-        return None, None
-    code = resolve_province(args["province"])
-    if code is None:
-        message = f"未知的省份：{args['province']}（请填写省份名称或 2 位省级代码）。"
-        return None, problem(422, message, errors={"province": [message]})
-    return code, None
+    """``(code, None)`` for the ``province`` argument (name or code), or ``(None, problem)``;
+    a province or county filter outside a coordinator's area is refused (422) in words."""
+    code = None
+    if args.get("province"):
+        code = resolve_province(args["province"])
+        if code is None:
+            message = f"未知的省份：{args['province']}（请填写省份名称或 2 位省级代码）。"
+            return None, problem(422, message, errors={"province": [message]})
+    return code, outside_area_problem(api_user(), province=code, county=args.get("county"))
 
 
 @blp.route("/organisations")

@@ -15,6 +15,7 @@ from trainhub.audit.operations import record
 from trainhub.auth import Role, in_area, roles_required
 from trainhub.extensions import db
 from trainhub.figures import collect
+from trainhub.forms import mark_outside_area
 from trainhub.geo.queries import provinces
 from trainhub.localtime import local_today
 from trainhub.orgs import operations, queries
@@ -74,6 +75,7 @@ def _organisation_filters() -> tuple[OrganisationFilterForm, dict]:
     form = OrganisationFilterForm(formdata=request.args)
     form.set_province_choices(provinces(current_user))
     form.validate()
+    mark_outside_area(form, current_user)
     return form, form.filters()
 
 
@@ -196,6 +198,7 @@ def _pairing_filters() -> tuple[PairingFilterForm, dict]:
     form = PairingFilterForm(formdata=request.args)
     form.set_province_choices(provinces(current_user))
     form.validate()
+    mark_outside_area(form, current_user)
     return form, form.filters()
 
 
@@ -291,6 +294,7 @@ def _coverage_report():
     form = CoverageFilterForm(formdata=request.args)
     form.set_province_choices(provinces(current_user))
     form.validate()
+    mark_outside_area(form, current_user)
     return form, queries.coverage(current_user, **form.filters())
 
 
