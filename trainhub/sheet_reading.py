@@ -9,10 +9,11 @@ against the row limit like data rows, so a sheet of a million blank rows is not 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+
+from trainhub.text import clean_line
 
 #: The header is looked for among this many non-blank rows at the top of a sheet (a title
 #: row, a date line or a two-row header may come first)…
@@ -25,7 +26,6 @@ MAX_COLUMNS = 100
 #: (under no header) can be reported; cells further right are never read.
 NEAR_COLUMNS = 10
 #: Invisible characters that copying from web pages or chat apps leaves in cells.
-_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
 
 
 class SpreadsheetError(ValueError):
@@ -84,7 +84,7 @@ def _cell(value) -> Cell:
         return Cell(text)
     if isinstance(value, date):
         return Cell(value.isoformat())
-    text = _INVISIBLE.sub("", str(value)).strip()
+    text = clean_line(str(value))
     return Cell(text) if text else BLANK
 
 
@@ -100,7 +100,7 @@ def row_cells(values) -> list[Cell]:
 
 
 def text_cells(values: list[str]) -> list[Cell]:
-    return _trimmed([Cell(text) if (text := _INVISIBLE.sub("", value).strip()) else BLANK
+    return _trimmed([Cell(text) if (text := clean_line(value)) else BLANK
                      for value in values])
 
 

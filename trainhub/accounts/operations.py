@@ -18,6 +18,7 @@ from trainhub.audit.operations import record
 from trainhub.db import utcnow
 from trainhub.extensions import db
 from trainhub.geo.models import County
+from trainhub.text import clean_line
 from trainhub.transaction import durable
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
@@ -97,7 +98,7 @@ def create_user(
     user = User(
         username=username,
         role=role,
-        display_name=(display_name or username).strip()[:64],
+        display_name=(clean_line(display_name) or username)[:64],
         scope_code=scope_code or None,
         must_change_password=must_change_password,
     )
@@ -204,7 +205,7 @@ def create_token(user: User, name: str, *, expires_in_days: int | None = None
                  ) -> tuple[ApiToken, str]:
     """Create an API token valid for ``expires_in_days`` days (None: until revoked); returns
     the row and the token itself, which is never stored."""
-    name = (name or "").strip()
+    name = clean_line(name)
     if not name:
         raise AccountError("name", "请填写令牌名称，例如用途或对接的系统。")
     if len(name) > 100:

@@ -19,6 +19,7 @@ from trainhub.audit.operations import record
 from trainhub.db import utcnow
 from trainhub.extensions import db
 from trainhub.geo.models import CodeListVersion, County
+from trainhub.text import clean_line, clean_text
 
 #: The code list shipped in ``trainhub/data`` and loaded by ``trainhub init``.
 PACKAGED_LIST_FILE = "counties_2023.csv"
@@ -172,8 +173,8 @@ class CodeListSummary:
 
 
 def _check_version(version: str, source: str) -> tuple[str, str]:
-    version = (version or "").strip()
-    source = (source or "").strip()
+    version = clean_line(version)
+    source = clean_line(source)
     if not version:
         raise CountyError("version", "请填写代码表版本，例如 NBS-2024。")
     if len(version) > 32:
@@ -425,7 +426,7 @@ def set_priority(codes: list[str], *, priority: bool, source: str | None = None,
     malformed = [code for code in wanted if not CODE_RE.fullmatch(code)]
     if malformed:
         raise CountyError("codes", f"以下代码不是 6 位数字：{'、'.join(malformed)}。")
-    source = (source or "").strip() or None
+    source = clean_text(source) or None
     if priority and not source:
         raise CountyError("source", "请填写标记依据，例如文件名称、文号或网址。")
     if source and len(source) > 300:

@@ -14,6 +14,7 @@ from datetime import date
 from trainhub.learners import idcard
 from trainhub.learners.models import Gender, Qualification
 from trainhub.pii import MOBILE_SHAPE, normalize_phone
+from trainhub.text import clean_line
 
 #: Plausible ages of a working social worker (birth dates outside are typing errors).
 MIN_AGE = 16
@@ -51,7 +52,7 @@ QUALIFICATION_WORDS = {
 
 
 def parse_name(value: str | None) -> str:
-    name = re.sub(r"\s+", " ", (value or "").strip())
+    name = clean_line(value)
     if not name:
         raise FieldError("name", "请填写姓名。")
     if not _NAME.fullmatch(name):
@@ -160,7 +161,7 @@ def check_learner_fields(raw: dict, *, phone_required: bool = True, today: date 
     attempt("birth_date", parse_date, raw.get("birth_date"), "birth_date", "出生日期")
     attempt("qualification", parse_qualification, raw.get("qualification"))
     attempt("joined_on", parse_date, raw.get("joined_on"), "joined_on", "入职日期")
-    position = re.sub(r"\s+", " ", (raw.get("position") or "").strip()) or None
+    position = clean_line(raw.get("position")) or None
     if position and len(position) > 50:
         errors["position"] = "职务不能超过 50 个字。"
 
