@@ -11,7 +11,7 @@ echo "== ruff"
 .venv/bin/ruff check .
 
 echo "== pytest (${TRAINHUB_TEST_DATABASE_URL:-SQLite})"
-parallel=(-n auto)
+parallel=(-n auto --dist loadgroup)
 for arg in "$@"; do
     case "$arg" in -n|-n*|--numprocesses*) parallel=() ;; esac
 done
