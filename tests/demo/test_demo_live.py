@@ -14,7 +14,15 @@ import sqlalchemy as sa
 
 from trainhub.accounts.models import Role, User
 from trainhub.attendance.models import Attendance, AttendanceStatus, LeaveRequest, LeaveStatus
-from trainhub.courses.models import Course, Enrolment, EnrolmentStatus, Phase, Programme, Track, TrainingSession
+from trainhub.courses.models import (
+    Course,
+    Enrolment,
+    EnrolmentStatus,
+    Phase,
+    Programme,
+    Track,
+    TrainingSession,
+)
 from trainhub.demo.cli import summary_lines
 from trainhub.demo.operations import DEMO_PASSWORD, DemoError, create_demo_data
 from trainhub.demo.workdays import is_working_day
