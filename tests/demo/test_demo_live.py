@@ -184,6 +184,10 @@ def test_the_current_phase_around_now_with_phase_one_as_history(app, name):
                    for x in by_status[LeaveStatus.PENDING])
         assert all(x.requested_at <= made.now and (x.decided_at or x.requested_at) <= made.now for x in leaves)
         assert all(x.decision_note for x in by_status[LeaveStatus.REJECTED])
+        enrolled_at = dict(((learner, course), at) for learner, course, at in db.session.execute(
+            sa.select(Enrolment.learner_id, Enrolment.course_id, Enrolment.enrolled_at)))
+        assert all(enrolled_at[(x.learner_id, x.session.course_id)] <= x.requested_at <= x.session.starts_at
+                   for x in leaves)
 
         # phase 1 stays whole: every session held, with marks
         history = sa.select(TrainingSession.id).join(Course).join(Track).where(Track.phase_id == phases[0].id)

@@ -163,22 +163,22 @@ def add_attendance(demo: Demo) -> None:
     for enrolment in demo.enrolments:
         if enrolment["status"] != EnrolmentStatus.ENROLLED:
             continue
-        learner_id = enrolment["learner_id"]
+        learner_id, enrolled_at = enrolment["learner_id"], enrolment["enrolled_at"]
         if learner_id not in habits:
             habits[learner_id] = _weighted(rng, [(w, share) for share, w in ATTENDANCE_PROFILES])
         for session in enrolment["_build"].sessions[enrolment["_code"]]:
-            if session.starts_at < enrolment["enrolled_at"]:
+            if session.starts_at < enrolled_at:
                 continue  # before the enrolment: neither held for them nor to come
             if session.ends_at > now:
                 if session.starts_at > now and session.starts_at - now <= LEAVE_AHEAD:
-                    _leave_to_come(demo, leaves, learner_id, session)
+                    _leave_to_come(demo, leaves, learner_id, session, enrolled_at)
                 continue
             status = rng.choices(STATUSES, weights=habits[learner_id])[0]
             demo.attendance.append(_attendance_row(demo, learner_id, session, status))
             if status == AttendanceStatus.EXCUSED:
-                leaves.append(_leave(demo, learner_id, session, LeaveStatus.APPROVED))
+                leaves.append(_leave(demo, learner_id, session, enrolled_at, LeaveStatus.APPROVED))
             elif rng.random() < REJECTED_SHARE:
-                leaves.append(_leave(demo, learner_id, session, LeaveStatus.REJECTED))
+                leaves.append(_leave(demo, learner_id, session, enrolled_at, LeaveStatus.REJECTED))
     if demo.attendance:
         db.session.execute(sa.insert(Attendance), demo.attendance)
     if leaves:
@@ -192,10 +192,12 @@ def _weighted(rng, pairs):
     return rng.choices(values, weights=weights)[0]
 
 
-def _leave(demo: Demo, learner_id: int, session: TrainingSession, status: LeaveStatus) -> dict:
-    """A request made hours or days before a held session, decided by the office."""
+def _leave(demo: Demo, learner_id: int, session: TrainingSession, enrolled_at: datetime,
+           status: LeaveStatus) -> dict:
+    """A request made hours or days before a held session (after the enrolment), decided
+    by the office."""
     rng = demo.rng
-    requested = session.starts_at - timedelta(hours=rng.randint(4, 72))
+    requested = max(session.starts_at - timedelta(hours=rng.randint(4, 72)), enrolled_at)
     decided = min(requested + timedelta(minutes=rng.randint(20, 240)), demo.now)
     return {
         "learner_id": learner_id, "session_id": session.id, "reason": rng.choice(LEAVE_REASONS),
@@ -205,13 +207,14 @@ def _leave(demo: Demo, learner_id: int, session: TrainingSession, status: LeaveS
     }
 
 
-def _leave_to_come(demo: Demo, leaves: list[dict], learner_id: int, session: TrainingSession) -> None:
+def _leave_to_come(demo: Demo, leaves: list[dict], learner_id: int, session: TrainingSession,
+                   enrolled_at: datetime) -> None:
     """Now and then a request for a session still to come: waiting, or withdrawn."""
     draw = demo.rng.random()
     if draw >= PENDING_SHARE + CANCELLED_SHARE:
         return
     status = LeaveStatus.PENDING if draw < PENDING_SHARE else LeaveStatus.CANCELLED
-    requested = demo.now - timedelta(minutes=demo.rng.randint(10, 3 * 24 * 60))
+    requested = max(demo.now - timedelta(minutes=demo.rng.randint(10, 3 * 24 * 60)), enrolled_at)
     leaves.append({
         "learner_id": learner_id, "session_id": session.id, "reason": demo.rng.choice(LEAVE_REASONS),
         "status": status, "requested_at": requested, "decided_by_id": None, "decided_at": None,

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from trainhub.courses.models import TrainingSession
+from trainhub.courses.models import CourseMode, TrainingSession
 from trainhub.demo.catalogue import MEETING_URL, ONLINE_TIME, ONSITE_TIMES, SESSION_HOURS
 from trainhub.demo.context import Demo, Featured, PhaseBuild
 from trainhub.demo.workdays import working_days
@@ -101,7 +101,7 @@ def _meetings(build: PhaseBuild, track: int) -> list[tuple]:
         if spec.track != track:
             continue
         count = spec.hours // SESSION_HOURS
-        on_site = {"online": 0, "blended": 2, "onsite": count}[spec.mode.value]
+        on_site = {CourseMode.ONLINE: 0, CourseMode.BLENDED: 2, CourseMode.ONSITE: count}[spec.mode]
         meetings += [(spec, course, False, 1)] * (count - on_site)
         meetings += [(spec, course, True, min(per_day, on_site - done))
                      for done in range(0, on_site, per_day)]
