@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install trainhub, prepare the embedded SQLite database (schema, reference data, demo data and
-# accounts on the first run), then serve http://127.0.0.1:5000 with gunicorn and run the job worker.
+# accounts on the first run: phase 1 as history and a current phase running around that day),
+# then serve http://127.0.0.1:5000 with gunicorn and run the job worker.
 #   TRAINHUB_PORT   port to listen on (default 5000)
 #   TRAINHUB_WEB_WORKERS  gunicorn worker processes (default 2)
 set -euo pipefail
@@ -17,11 +18,20 @@ echo "== trainhub init (schema and reference data)"
 
 marker="$TRAINHUB_INSTANCE_PATH/.demo-loaded"
 if [ ! -f "$marker" ]; then
-    echo "== first run: demo data and accounts"
-    .venv/bin/trainhub demo | tee "$TRAINHUB_INSTANCE_PATH/demo-accounts.txt"
+    echo "== first run: demo data and accounts (timetable around today)"
+    # the accounts file is replaced only by a demo made now (not by "already exists")
+    fresh="$TRAINHUB_INSTANCE_PATH/demo-accounts.txt.new"
+    .venv/bin/trainhub demo | tee "$fresh"
+    if grep -q '^演示数据已创建' "$fresh"; then
+        mv "$fresh" "$TRAINHUB_INSTANCE_PATH/demo-accounts.txt"
+    else
+        rm -f "$fresh"
+    fi
     touch "$marker"
 else
-    echo "== demo data already loaded (accounts: $TRAINHUB_INSTANCE_PATH/demo-accounts.txt)"
+    echo "== demo data already loaded on $(date -r "$marker" +%F), its timetable around that day"
+    echo "   (accounts: $TRAINHUB_INSTANCE_PATH/demo-accounts.txt; to renew it, stop, then delete"
+    echo "   the database and $marker)"
 fi
 
 echo "== starting the job worker"

@@ -1,4 +1,4 @@
-"""``trainhub demo``: a realistic, reproducible data set, created once."""
+"""``trainhub demo``: a realistic, reproducible data set, created once, never into real data."""
 
 from __future__ import annotations
 
@@ -10,18 +10,21 @@ import pytest
 import sqlalchemy as sa
 
 from trainhub.accounts.models import Role, User
-from trainhub.attendance.models import Assessment, Attendance, AttendanceStatus
-from trainhub.courses.models import Course, CourseMode, Phase, Track, TrainingSession
+from trainhub.attendance.models import Assessment, Attendance, AttendanceStatus, LeaveRequest
+from trainhub.courses.models import Course, CourseMode, Enrolment, Phase, Track, TrainingSession
 from trainhub.demo.operations import DEMO_PASSWORD, DemoError, create_demo_data
 from trainhub.extensions import db
 from trainhub.geo.models import County
 from trainhub.learners import idcard
 from trainhub.learners.models import Learner
+from trainhub.learners.queries import trainee_username
 from trainhub.orgs.models import Organisation, OrgKind, Pairing
 from trainhub.pii import cipher
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 EAST = {"11", "12", "31", "32", "33", "35", "37", "44"}
+#: A Monday morning in Beijing.
+MOMENT = datetime(2026, 11, 30, 10, 17, tzinfo=BEIJING).astimezone(UTC)
 
 
 def _count(model) -> int:
@@ -42,11 +45,23 @@ def _empty_database() -> None:
             conn.execute(table.delete())
 
 
-def _fingerprint() -> list[tuple]:
-    """Names, ID numbers, phones and organisations of the learners, in creation order."""
-    rows = db.session.scalars(sa.select(Learner).order_by(Learner.id))
-    return [(learner.name, learner.id_number(cipher()), learner.phone(cipher()),
-             learner.organisation.name) for learner in rows]
+def _fingerprint() -> dict[str, list[tuple]]:
+    """Learners (names, ID numbers, phones, organisations), the timetable, the enrolments and
+    the attendance marks, in creation order."""
+    learners = db.session.scalars(sa.select(Learner).order_by(Learner.id))
+    return {
+        "learners": [(x.name, x.id_number(cipher()), x.phone(cipher()), x.organisation.name)
+                     for x in learners],
+        "sessions": db.session.execute(
+            sa.select(Course.code, TrainingSession.title, TrainingSession.starts_at)
+            .join(Course).order_by(TrainingSession.starts_at, Course.code)).all(),
+        "enrolments": db.session.execute(
+            sa.select(Learner.name, Course.code, Enrolment.status, Enrolment.enrolled_at)
+            .join(Learner).join(Course).order_by(Enrolment.id)).all(),
+        "attendance": db.session.execute(
+            sa.select(Learner.name, TrainingSession.starts_at, Attendance.status)
+            .join(Learner).join(TrainingSession).order_by(Attendance.id)).all(),
+    }
 
 
 def test_demo_command_creates_a_realistic_data_set_once(app, runner):
@@ -54,7 +69,6 @@ def test_demo_command_creates_a_realistic_data_set_once(app, runner):
     assert result.exit_code == 0, result.output
     assert "演示数据已创建" in result.output
     assert DEMO_PASSWORD in result.output and "office" in result.output
-    assert "trainee0001 … trainee0300" in result.output
 
     with app.app_context():
         # organisations in at least 30 priority counties, supporters in the east, pairings
@@ -84,10 +98,21 @@ def test_demo_command_creates_a_realistic_data_set_once(app, runner):
             assert 1965 <= learner.birth_date.year <= 2002
             assert re.fullmatch(r"1[3-9]\d{9}", learner.phone(cipher()))
             assert learner.id_number_masked == number[:4] + "*" * 10 + number[-4:]
-            assert learner.user is not None and learner.user.role == Role.TRAINEE
             assert learner.position and re.fullmatch(r"[\u4e00-\u9fff]{2,4}", learner.name)
         assert len({learner.qualification for learner in learners}) >= 3
         assert len({learner.organisation.county_code for learner in learners}) >= 30
+
+        # one naming scheme: every learner has the import's account, xy + their number,
+        # and signs in with the demo password
+        for learner in learners:
+            user = learner.user
+            assert user.role == Role.TRAINEE and user.username == trainee_username(learner)
+            assert re.fullmatch(r"xy\d{6}", user.username) and not user.must_change_password
+        assert learners[0].user.check_password(DEMO_PASSWORD)
+        assert len({learner.user.password_hash for learner in learners}) == 1
+        assert "trainee0" not in result.output
+        first, last = sorted(learner.user.username for learner in learners)[::299]
+        assert f"学员账号 300 个：{first} … {last}" in result.output
 
         # every role, the demo password works
         assert set(db.session.scalars(sa.select(User.role).distinct())) == set(Role)
@@ -97,12 +122,15 @@ def test_demo_command_creates_a_realistic_data_set_once(app, runner):
         assert office.role == Role.OFFICE and office.check_password(DEMO_PASSWORD)
         assert _count(User) == 300 + 10
 
-        # both tracks with 4-5 courses, a timetable inside phase 1 on weekdays
+        # phase 1 kept as history: both tracks with 4-5 courses, a timetable inside its
+        # window on weekdays, every session held, with attendance and results
         phase = db.session.scalar(sa.select(Phase).where(Phase.number == 1))
+        assert phase.starts_on.isoformat() == "2023-02-15"
         for track in db.session.scalars(sa.select(Track).where(Track.phase_id == phase.id)):
             assert 4 <= len(track.courses) <= 5
             assert all(course.instructors and course.capacity for course in track.courses)
-        sessions = list(db.session.scalars(sa.select(TrainingSession)))
+        sessions = list(db.session.scalars(
+            sa.select(TrainingSession).join(Course).join(Track).where(Track.phase_id == phase.id)))
         assert len(sessions) >= 40
         for session in sessions:
             start = session.starts_at.astimezone(BEIJING)
@@ -114,8 +142,14 @@ def test_demo_command_creates_a_realistic_data_set_once(app, runner):
                 assert start.hour == 19 and session.meeting_url.startswith("https://")
         days = sorted(session.starts_at.astimezone(BEIJING).date() for session in sessions)
         assert days[0] == phase.starts_on and (days[-1] - days[0]).days > 170  # six months
-        modes = set(db.session.scalars(sa.select(Course.mode)))
-        assert modes == set(CourseMode)
+        opening = min(sessions, key=lambda s: s.starts_at)
+        assert opening.title == "线上开班仪式暨第 1 讲"
+        held_without_marks = db.session.scalar(
+            sa.select(sa.func.count()).select_from(TrainingSession)
+            .where(TrainingSession.id.in_([s.id for s in sessions]),
+                   ~sa.exists().where(Attendance.session_id == TrainingSession.id)))
+        assert held_without_marks == 0
+        assert set(db.session.scalars(sa.select(Course.mode))) == set(CourseMode)
 
         # attendance for held sessions only, with a realistic mix; some assessments
         now = datetime.now(UTC)
@@ -128,7 +162,7 @@ def test_demo_command_creates_a_realistic_data_set_once(app, runner):
         assert set(statuses) == set(AttendanceStatus)
         total = sum(statuses.values())
         assert total > 3000 and statuses[AttendanceStatus.PRESENT] / total > 0.6
-        assert _count(Assessment) > 0
+        assert _count(Assessment) > 0 and _count(LeaveRequest) > 0
 
         before = _table_counts()
 
@@ -139,43 +173,24 @@ def test_demo_command_creates_a_realistic_data_set_once(app, runner):
         assert _table_counts() == before
 
 
-def test_attendance_is_recorded_only_for_sessions_already_held(app):
-    now = datetime(2023, 5, 1, tzinfo=UTC)
+def test_the_same_seed_and_moment_give_the_same_data(app):
     with app.app_context():
-        summary = create_demo_data(seed=5, learners=60, now=now)
-        db.session.commit()
-        assert summary.counts["learners"] == 60
-        held = db.session.scalar(sa.select(sa.func.count()).select_from(TrainingSession)
-                                 .where(TrainingSession.ends_at <= now))
-        assert 0 < held < _count(TrainingSession)
-        latest = db.session.scalar(sa.select(sa.func.max(TrainingSession.ends_at)).join(Attendance))
-        assert latest <= now
-        assessed = set(db.session.scalars(sa.select(Assessment.course_id).distinct()))
-        for course_id in assessed:
-            last = db.session.scalar(sa.select(sa.func.max(TrainingSession.ends_at))
-                                     .where(TrainingSession.course_id == course_id))
-            assert last <= now
-
-
-def test_the_same_seed_gives_the_same_learners(app):
-    with app.app_context():
-        create_demo_data(seed=11, learners=60)
+        create_demo_data(seed=11, learners=60, now=MOMENT)
         db.session.commit()
         first = _fingerprint()
-        first_sessions = list(db.session.scalars(
-            sa.select(TrainingSession.starts_at).order_by(TrainingSession.id)))
+        assert all(first.values())
         _empty_database()
 
-        create_demo_data(seed=11, learners=60)
+        create_demo_data(seed=11, learners=60, now=MOMENT)
         db.session.commit()
         assert _fingerprint() == first
-        assert list(db.session.scalars(
-            sa.select(TrainingSession.starts_at).order_by(TrainingSession.id))) == first_sessions
         _empty_database()
 
-        create_demo_data(seed=12, learners=60)
+        create_demo_data(seed=12, learners=60, now=MOMENT)
         db.session.commit()
-        assert [row[1] for row in _fingerprint()] != [row[1] for row in first]
+        other = _fingerprint()
+        assert [row[1] for row in other["learners"]] != [row[1] for row in first["learners"]]
+        assert other["attendance"] != first["attendance"]
 
 
 def test_demo_data_is_never_mixed_with_real_data(app, runner):
@@ -192,6 +207,27 @@ def test_demo_data_is_never_mixed_with_real_data(app, runner):
     assert "已有业务数据（机构 1 条）" in result.output
     with app.app_context():
         assert _count(Learner) == 0 and _count(User) == 0 and _count(Organisation) == 1
+        assert _count(Phase) == 0 and _count(TrainingSession) == 0
+
+
+def test_an_account_named_like_a_trainee_account_stops_the_demo(app, runner, make_user):
+    make_user(Role.OFFICE, username="XY000001")
+    result = runner.invoke(args=["demo", "--learners", "60"])
+    assert result.exit_code == 1
+    assert "XY000001" in result.output and "未做任何更改" in result.output
+    with app.app_context():
+        assert _count(User) == 1 and _count(Learner) == 0 and _count(Organisation) == 0
+        assert _count(County) == 0 and _count(Phase) == 0
+
+
+def test_demo_accounts_that_exist_are_left_alone(app, runner, make_user):
+    office = make_user(Role.OFFICE, username="office", password="Own-Secret-2026")
+    result = runner.invoke(args=["demo", "--learners", "60"])
+    assert result.exit_code == 0, result.output
+    assert "以下账号此前已存在，未修改其密码或角色：office" in result.output
+    with app.app_context():
+        user = db.session.get(User, office.id)
+        assert user.check_password("Own-Secret-2026") and not user.check_password(DEMO_PASSWORD)
 
 
 def test_demo_options_are_checked(runner):
@@ -206,7 +242,7 @@ def test_the_demo_job_counts_the_demo_learners(app):
     from trainhub.jobs.operations import enqueue
 
     with app.app_context():
-        create_demo_data(seed=3, learners=80)
+        create_demo_data(seed=3, learners=80, now=MOMENT)
         db.session.commit()
         job_id = enqueue("demo.count").id
         db.session.commit()

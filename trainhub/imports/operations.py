@@ -102,7 +102,7 @@ def _all_or_nothing() -> Iterator[None]:
         raise ImportConflict() from exc
 
 
-def _write(plan: ImportPlan, result: ImportResult, create_accounts: bool) -> None:
+def _write(plan: ImportPlan, result: ImportResult) -> None:
     created_orgs: dict[tuple[str, str], Organisation] = {}
     for new in plan.organisations_to_create:
         org = create_organisation(name=new.name, kind=new.kind, county_code=new.county.code,
@@ -116,7 +116,7 @@ def _write(plan: ImportPlan, result: ImportResult, create_accounts: bool) -> Non
 
     new_rows = [row for row in valid if row.action == RowAction.CREATE]
     created = create_learners([(row.fields, organisation_of(row)) for row in new_rows],
-                              actor=plan.user, with_accounts=create_accounts)
+                              actor=plan.user)
     learner_of = {row.row: learner for row, learner in zip(new_rows, created, strict=True)}
     result.created = created
     for row in valid:
@@ -153,16 +153,15 @@ def _audit(result: ImportResult, via: str) -> None:
     record(AUDIT_ACTION, target_type="import", detail=detail)
 
 
-def commit_import(plan: ImportPlan, *, valid_only: bool = False, create_accounts: bool = True,
-                  via: str = "web") -> ImportResult:
+def commit_import(plan: ImportPlan, *, valid_only: bool = False, via: str = "web") -> ImportResult:
     """Write ``plan`` (a dry run made in this unit of work): the one import commit of the web
     page, the API, the command line and the demo.
 
     1. The plan is checked again: with a problem row and not ``valid_only``, or without a
        valid row, it is refused with :class:`ImportRefused`.
-    2. Organisations, learners (with a trainee account unless ``create_accounts`` is false:
-       the demo links its own), updates and, when the plan names a course, enrolments are
-       written all together inside a SAVEPOINT, with one audit entry (counts and file name,
+    2. Organisations, learners (each with a trainee account, ``xy`` + the learner's number),
+       updates and, when the plan names a course, enrolments are written all together
+       inside a SAVEPOINT, with one audit entry (counts and file name,
        no personal data). A learner or organisation registered by someone else since the
        dry run refuses the whole import with :class:`ImportConflict` (409) and leaves the
        session as it was before the call.
@@ -173,7 +172,7 @@ def commit_import(plan: ImportPlan, *, valid_only: bool = False, create_accounts
     _check(plan, valid_only)
     result = ImportResult(plan=plan, valid_only=valid_only)
     with _all_or_nothing():
-        _write(plan, result, create_accounts)
+        _write(plan, result)
         _audit(result, via)
     if valid_only:
         result.rejected_workbook = rejected_rows_workbook(plan)
