@@ -15,7 +15,6 @@ from flask_smorest import Blueprint
 from trainhub.api import api_user, json_body, paginate, problem
 from trainhub.auth import Role, roles_required
 from trainhub.extensions import db
-from trainhub.geo.queries import resolve_province
 from trainhub.learners import operations, queries
 from trainhub.learners.models import Qualification
 from trainhub.learners.operations import (
@@ -64,18 +63,13 @@ def _refused(error: LearnerError):
 
 def _filters(args: dict, *, allow_personal: bool):
     """LearnerFilters from validated arguments, or a 422 problem."""
-    province_code = None
-    if args.get("province"):
-        province_code = resolve_province(args["province"])
-        if province_code is None:
-            return None, _invalid({"province": f"未知的省份：{args['province']}（请填写省份名称或 2 位省级代码）。"})
     if not allow_personal and looks_personal(args.get("q")):
         return None, _invalid({"q": "身份证号码和手机号码不能放在网址中：请用 POST /api/v1/learners/search "
                                     "在请求体中提交。"})
     return LearnerFilters(
         organisation_id=args.get("organisation"),
         county_code=args.get("county"),
-        province_code=province_code,
+        province_code=args.get("province"),
         qualification=Qualification(args["qualification"]) if args.get("qualification") else None,
         activated=args.get("activated"),
         q=args.get("q"),

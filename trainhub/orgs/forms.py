@@ -1,4 +1,4 @@
-"""Forms of the organisation, pairing and coverage pages.
+"""Forms of the organisation and pairing pages.
 
 Every message is Chinese: choices are checked by our own validators rather than WTForms'
 English built-ins. The forms check shape (required, lengths, a choice from the list);
@@ -238,23 +238,3 @@ class PairingEndForm(FieldErrors, FlaskForm):
                                        message=f"备注不能超过 {PAIRING_NOTE_LIMIT} 个字符。")],
         description="可留空；填写则替换原备注，例如结束原因。",
     )
-
-
-# coverage ------------------------------------------------------------------------------------
-
-
-class CoverageFilterForm(FlaskForm):
-    """Filters of the coverage page (GET)."""
-
-    class Meta:
-        csrf = False
-
-    province = SelectField("省份", choices=choices([("", "全部省份")]), validate_choice=False,
-                           validators=[Optional(), OneOfChoices(PROVINCE_CHOICE_ERROR)])
-    gaps = BooleanField("只看有缺口的县")
-
-    def set_province_choices(self, provinces: list[tuple[str, str]]) -> None:
-        self.province.choices = choices([("", "全部省份"), *provinces])
-
-    def filters(self) -> dict:
-        return {"province_code": _ok(self.province), "gaps_only": bool(self.gaps.data)}
