@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -37,6 +36,7 @@ from trainhub.accounts.session import sign_in, sign_out
 from trainhub.auth import public, roles_required, signed_in
 from trainhub.errors import handle_http_exception
 from trainhub.extensions import db, limiter
+from trainhub.security import safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -106,20 +106,6 @@ def login_throttled(error: RateLimitExceeded):
     response = make_response(render_template("accounts/login.html", form=form), 429)
     response.headers["Retry-After"] = str(minutes * 60)
     return response
-
-
-def safe_next(target: str | None) -> str | None:
-    """``target`` when it is a path on this site, otherwise None (no open redirect)."""
-    if not target:
-        return None
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 # sign-in, sign-out, password -----------------------------------------------------------------

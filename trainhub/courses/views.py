@@ -9,7 +9,6 @@ import io
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from trainhub.accounts.views import safe_next
 from trainhub.audit.operations import record
 from trainhub.auth import roles_required
 from trainhub.courses import operations, queries
@@ -25,9 +24,12 @@ from trainhub.courses.models import Course, EnrolmentStatus
 from trainhub.courses.queries import COURSE_READERS, ENROLLERS
 from trainhub.db import utcnow
 from trainhub.extensions import db
+from trainhub.figures import Section
 from trainhub.learners.models import Learner
 from trainhub.learners.queries import find_learners, organisation_in_area
+from trainhub.learners.signals import learner_page_sections
 from trainhub.ratelimits import heavy
+from trainhub.security import safe_next
 from trainhub.spreadsheets import to_xlsx
 
 bp = Blueprint("courses", __name__)
@@ -45,6 +47,16 @@ def _course_or_404(course_id: int) -> Course:
 
 def _int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
+
+
+def learner_enrolments_section(sender, *, learner: Learner) -> Section:
+    """The learner's enrolments, on the learner's page and the trainee's own page (the
+    page has decided that the reader may see the learner)."""
+    return Section("courses/_learner_enrolments.html",
+                   {"enrolments": queries.enrolments_of_learner(learner.id)}, order=10)
+
+
+learner_page_sections.connect(learner_enrolments_section)
 
 
 # reading -------------------------------------------------------------------------------------

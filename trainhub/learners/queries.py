@@ -302,20 +302,6 @@ def counties_with_organisations(user: User, province_code: str | None = None) ->
     return list(db.session.scalars(stmt))
 
 
-# enrolments (built by the courses feature; optional until it lands) ---------------------------
-
-
-def enrolments_of(learner: Learner):
-    """The learner's enrolments through ``trainhub.courses.queries.enrolments_of_learner``,
-    or None while that query does not exist."""
-    try:
-        from trainhub.courses import queries as course_queries
-    except ImportError:
-        return None
-    query = getattr(course_queries, "enrolments_of_learner", None)
-    return query(learner.id) if query is not None else None
-
-
 # export ----------------------------------------------------------------------------------------
 
 EXPORT_COLUMNS = (

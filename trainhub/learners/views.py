@@ -20,7 +20,6 @@ from datetime import date
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -30,13 +29,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from jinja2 import TemplateNotFound
 
 from trainhub.accounts.forms import ConfirmForm
 from trainhub.accounts.operations import ACTIVATION_LINK_DAYS
 from trainhub.auth import Role, roles_required
 from trainhub.db import utcnow
 from trainhub.extensions import db
+from trainhub.figures import collect_sections
 from trainhub.geo import queries as geo_queries
 from trainhub.learners import operations, queries, trainee_accounts
 from trainhub.learners.forms import (
@@ -53,6 +52,7 @@ from trainhub.learners.operations import (
     LearnerError,
     LearnerInvalid,
 )
+from trainhub.learners.signals import learner_page_sections
 from trainhub.learners.trainee_accounts import MAX_LINKS_PER_BATCH
 from trainhub.links import LinksUnavailable, external_url, fallback_warning
 from trainhub.pii import looks_personal
@@ -173,23 +173,6 @@ def export():
 # a learner's page ------------------------------------------------------------------------------
 
 
-#: The courses feature's partial that lists a learner's enrolments.
-ENROLMENTS_PARTIAL = "courses/_learner_enrolments.html"
-
-
-def _enrolments_context(learner: Learner | None) -> dict:
-    """The learner's enrolments and whether the courses feature's partial exists."""
-    if learner is None:
-        return {"enrolments": None, "enrolments_partial": False}
-    try:
-        current_app.jinja_env.get_template(ENROLMENTS_PARTIAL)
-    except TemplateNotFound:
-        partial = False
-    else:
-        partial = True
-    return {"enrolments": queries.enrolments_of(learner), "enrolments_partial": partial}
-
-
 def _render_detail(learner: Learner, *, full: operations.PersonalData | None = None,
                    status: int = 200):
     response = make_response(render_template(
@@ -199,7 +182,7 @@ def _render_detail(learner: Learner, *, full: operations.PersonalData | None = N
         status=queries.account_status(learner),
         is_office=current_user.role == Role.OFFICE,
         link_days=ACTIVATION_LINK_DAYS,
-        **_enrolments_context(learner),
+        sections=collect_sections(learner_page_sections, learner=learner),
     ), status)
     return _no_store(response) if full is not None else response
 
@@ -400,6 +383,6 @@ def me():
         "learners/me.html",
         learner=learner,
         full=operations.own_personal_data(learner) if learner is not None else None,
-        **_enrolments_context(learner),
+        sections=collect_sections(learner_page_sections, learner=learner) if learner else [],
     ))
     return _no_store(response)
