@@ -219,7 +219,7 @@ def create():
                 actor=current_user, organisation_id=form.selected_organisation_id(), **form.raw()
             )
         except LearnerError as error:
-            form.show_errors(_errors(error))
+            form.add_errors(_errors(error))
         else:
             flash(f"学员 {learner.name} 已登记，学员账号为 {learner.user.username}（尚未激活）。",
                   "success")
@@ -255,7 +255,7 @@ def edit(learner_id: int):
                 **form.raw(),
             )
         except LearnerError as error:
-            form.show_errors(_errors(error))
+            form.add_errors(_errors(error))
         else:
             if changes:
                 flash("已保存修改：" + "、".join(FIELD_LABELS[c] for c in changes) + "。", "success")
