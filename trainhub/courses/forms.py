@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from trainhub.courses.operations import WITHDRAW_REASON_MAX
-from trainhub.forms import OneOfChoices, choices, clean, clean_multiline
+from trainhub.forms import OneOfChoices, choices, clean
 
 WAITLIST_LABEL = "课程已满时进入候补名单"
 WAITLIST_HELP = "不勾选时，课程已满则不予报名。"
@@ -128,7 +128,7 @@ class EnrolCountyForm(_LateConfirmation, FlaskForm):
 
 class WithdrawForm(FlaskForm):
     reason = TextAreaField(
-        "退课原因", filters=[clean_multiline],
+        "退课原因", filters=[clean],
         validators=[DataRequired("请填写退课原因。"),
                     Length(max=WITHDRAW_REASON_MAX, message=f"退课原因最多 {WITHDRAW_REASON_MAX} 个字。")],
         description="例如：工作调动、时间冲突、本人申请。退课后，候补名单上的第一位学员将自动补入。",

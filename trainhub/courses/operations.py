@@ -15,6 +15,7 @@ from trainhub.courses.models import Course, Enrolment, EnrolmentStatus, Phase, P
 from trainhub.db import utcnow
 from trainhub.extensions import db
 from trainhub.learners.models import Learner
+from trainhub.text import clean_line
 
 #: The programme and its first phase as PRODUCT.md states them (facts, loaded by ``trainhub init``).
 PROGRAMME_NAME = "牵手计划系列培训"
@@ -349,7 +350,7 @@ def withdraw(enrolment: Enrolment, reason: str | None) -> Enrolment | None:
     list goes to the first on it, whose enrolment is returned (None when nobody moved up).
     Flushes and audits (``enrolment.withdraw``, ``enrolment.promote``); the caller commits.
     """
-    reason = " ".join((reason or "").split())
+    reason = clean_line(reason)
     if not reason:
         raise EnrolmentError("reason", "请填写退课原因。")
     if len(reason) > WITHDRAW_REASON_MAX:

@@ -63,10 +63,9 @@ class OrganisationArgs(PageArgs):
                          metadata={"description": KIND_HELP})
     county = county_code()
     province = Province(metadata={"description": "省份名称或 2 位省级代码"})
-    q = fields.String(validate=validate.Length(max=50, error="最多 {max} 个字符。"),
-                      metadata={"description": "按机构名称（包含）或统一社会信用代码（完全一致）查找"})
-    priority = Bool(
-                              metadata={"description": "true：只列出重点帮扶县内的机构"})
+    q = Text(validate=validate.Length(max=50, error="最多 {max} 个字符。"),
+             metadata={"description": "按机构名称（包含）或统一社会信用代码（完全一致）查找"})
+    priority = Bool(metadata={"description": "true：只列出重点帮扶县内的机构"})
 
 
 def _input_fields(required: bool) -> dict:
@@ -142,14 +141,11 @@ PairingPageSchema = page_schema(PairingSchema, "PairingPage")
 
 
 class PairingArgs(PageArgs):
-    supporter = Int(
-                               metadata={"description": "支援方机构编号"})
-    recipient = Int(
-                               metadata={"description": "受援方机构编号"})
+    supporter = Int(metadata={"description": "支援方机构编号"})
+    recipient = Int(metadata={"description": "受援方机构编号"})
     county = county_code("受援方所在县的 6 位代码")
     province = Province(metadata={"description": "受援方所在省份：名称或 2 位省级代码"})
-    active = Bool(
-                            metadata={"description": "true：今天进行中的结对；false：未开始或已结束的"})
+    active = Bool(metadata={"description": "true：今天进行中的结对；false：未开始或已结束的"})
     status = fields.String(validate=validate.OneOf(STATUS_VALUES, error="状态应为 planned、active 或 ended。"),
                            metadata={"description": STATUS_HELP})
 
@@ -163,13 +159,13 @@ def _note_field() -> Text:
 PairingCreateSchema = InputSchema.from_dict(
     {
         "supporter_id": Int(required=True, strict=True,
-                                       metadata={"description": "支援方机构编号（类型须为 supporter）"}),
+                            metadata={"description": "支援方机构编号（类型须为 supporter）"}),
         "recipient_id": Int(required=True, strict=True,
-                                       metadata={"description": "受援方机构编号（重点帮扶县内的 agency 或 station）"}),
+                            metadata={"description": "受援方机构编号（重点帮扶县内的 agency 或 station）"}),
         "started_on": Day(required=True,
-                                  metadata={"description": "开始日期（不早于 2021-01-01，不晚于今天后 180 天）"}),
+                          metadata={"description": "开始日期（不早于 2021-01-01，不晚于今天后 180 天）"}),
         "ended_on": Day(allow_none=True,
-                                metadata={"description": "结束日期，可省略；不早于开始日期"}),
+                        metadata={"description": "结束日期，可省略；不早于开始日期"}),
         "note": _note_field(),
     },
     name="PairingCreate",
@@ -177,7 +173,7 @@ PairingCreateSchema = InputSchema.from_dict(
 PairingUpdateSchema = InputSchema.from_dict(
     {
         "ended_on": Day(allow_none=True,
-                                metadata={"description": "结束日期；null 表示重新开始（未结束）"}),
+                        metadata={"description": "结束日期；null 表示重新开始（未结束）"}),
         "note": _note_field(),
     },
     name="PairingUpdate",
