@@ -27,6 +27,7 @@ from trainhub.courses.schemas import (
 )
 from trainhub.db import utcnow
 from trainhub.extensions import db
+from trainhub.learners.queries import get_learner
 
 blp = Blueprint(
     "courses_api", __name__, url_prefix="/api/v1",
@@ -167,7 +168,7 @@ def create_enrolment(data):
     sessions have already started: they do not count towards the learner's attendance rate.
     """
     user = api_user()
-    learner = queries.learner_in_area(user, data["learner_id"])
+    learner = get_learner(user, data["learner_id"])
     if learner is None:
         message = "学员不存在，或不在您的负责区域内。"
         return problem(422, message, errors={"learner_id": [message]})

@@ -32,7 +32,6 @@ from trainhub.courses.models import (
     course_instructor,
 )
 from trainhub.extensions import db
-from trainhub.geo.models import County
 from trainhub.learners.models import Learner
 from trainhub.learners.queries import learner_of_user
 from trainhub.localtime import format_localtime
@@ -100,7 +99,8 @@ def get_course(user: User, course_id: int) -> Course | None:
     )
 
 
-def course_by_code(code: str) -> Course | None:
+def course_by_code(code: str | None) -> Course | None:
+    """The course with this code (as typed: spaces and case do not matter), or None."""
     return db.session.scalar(sa.select(Course).where(Course.code == (code or "").strip().upper()))
 
 
@@ -334,104 +334,6 @@ def enrolments_of_user(user: User) -> list[Enrolment]:
     """A trainee's own enrolments (none when the account has no learner record)."""
     learner = learner_of_user(user)
     return enrolments_of_learner(learner.id) if learner is not None else []
-
-
-# learners to enrol ---------------------------------------------------------------------------
-
-
-def _learners_in_area(user: User) -> sa.Select:
-    return (
-        sa.select(Learner)
-        .join(Organisation, Organisation.id == Learner.organisation_id)
-        .where(area_clause(user, Organisation.county_code))
-    )
-
-
-def learner_in_area(user: User, learner_id: int) -> Learner | None:
-    """The learner, or None when they do not exist or lie outside ``user``'s area."""
-    return db.session.scalar(_learners_in_area(user).where(Learner.id == learner_id))
-
-
-def learners_in_area(user: User, learner_ids: list[int]) -> list[Learner]:
-    """The learners among ``learner_ids`` that ``user`` may see, in the order given."""
-    if not learner_ids:
-        return []
-    found = {
-        learner.id: learner
-        for learner in db.session.scalars(_learners_in_area(user).where(Learner.id.in_(learner_ids)))
-    }
-    return [found[i] for i in dict.fromkeys(learner_ids) if i in found]
-
-
-@dataclass(frozen=True)
-class OrganisationChoice:
-    organisation: Organisation
-    learners: int
-
-
-def organisations_matching(user: User, q: str | None, *, limit: int = 20) -> list[OrganisationChoice]:
-    """Organisations in ``user``'s area whose name contains ``q`` and that have learners."""
-    text = (q or "").strip()
-    if not text:
-        return []
-    count = sa.func.count(Learner.id)
-    rows = db.session.execute(
-        sa.select(Organisation, count)
-        .join(Learner, Learner.organisation_id == Organisation.id)
-        .where(area_clause(user, Organisation.county_code),
-               Organisation.name.contains(text, autoescape=True))
-        .group_by(Organisation.id)
-        .order_by(Organisation.county_code, Organisation.name)
-        .limit(limit)
-    )
-    return [OrganisationChoice(org, n) for org, n in rows]
-
-
-def learners_of_organisation(user: User, organisation_id: int) -> list[Learner]:
-    """Every learner of the organisation (in ``user``'s area), by name."""
-    return list(
-        db.session.scalars(
-            _learners_in_area(user)
-            .where(Learner.organisation_id == organisation_id)
-            .order_by(Learner.name, Learner.id)
-        )
-    )
-
-
-@dataclass(frozen=True)
-class CountyChoice:
-    code: str
-    name: str
-    province: str
-    learners: int
-
-    @property
-    def label(self) -> str:
-        return f"{self.province} {self.name}（{self.code}，{self.learners} 名学员）"
-
-
-def counties_with_learners(user: User) -> list[CountyChoice]:
-    """Counties of ``user``'s area that have learners, with how many."""
-    rows = db.session.execute(
-        sa.select(County.code, County.name, County.province, sa.func.count(Learner.id))
-        .join(Organisation, Organisation.county_code == County.code)
-        .join(Learner, Learner.organisation_id == Organisation.id)
-        .where(area_clause(user, County.code))
-        .group_by(County.code, County.name, County.province)
-        .order_by(County.code)
-    )
-    return [CountyChoice(*row) for row in rows]
-
-
-def learners_of_county(user: User, county_code: str) -> list[Learner]:
-    """Every learner of the county's organisations (in ``user``'s area), by organisation and name."""
-    return list(
-        db.session.scalars(
-            _learners_in_area(user)
-            .where(Organisation.county_code == county_code)
-            .order_by(Organisation.name, Learner.name, Learner.id)
-        )
-    )
 
 
 def enrolment_status_of(course_id: int, learner_ids: list[int]) -> dict[int, Enrolment]:

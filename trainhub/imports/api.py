@@ -7,9 +7,7 @@ The same pipeline as the web page and ``trainhub import learners``
 
 from __future__ import annotations
 
-import io
-
-from flask import send_file, url_for
+from flask import url_for
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
@@ -25,7 +23,7 @@ from trainhub.imports.planner import plan_import
 from trainhub.imports.reading import read_roster
 from trainhub.imports.schemas import ImportArgs, ImportSummarySchema, plan_summary
 from trainhub.ratelimits import heavy
-from trainhub.spreadsheets import XLSX_MIMETYPE
+from trainhub.spreadsheets import XLSX_MIMETYPE, xlsx_download
 
 
 class _MultipartParser(FlaskParser):
@@ -113,5 +111,4 @@ def rejected_rows(token: str):
     if data is None:
         return problem(404, "未找到该导入的未导入行：链接不存在、已过期或不属于您。")
     stem = kept.filename.rsplit(".", 1)[0]
-    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=f"{stem}-未导入的行.xlsx", max_age=0)
+    return xlsx_download(data, f"{stem}-未导入的行.xlsx")

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from trainhub.accounts.models import User
 from trainhub.auth import in_area
 from trainhub.courses.models import Course, Enrolment, EnrolmentStatus
+from trainhub.courses.queries import course_by_code
 from trainhub.extensions import db
 from trainhub.geo.models import County
 from trainhub.imports.columns import (
@@ -81,12 +82,12 @@ def _organisations_in(county_codes: set[str]) -> dict[tuple[str, str], Organisat
     return found
 
 
-def course_by_code(code: str) -> Course:
-    """The course with this code; refuses an unknown one."""
-    code = (code or "").strip()
-    course = db.session.scalar(sa.select(Course).where(Course.code == code)) if code else None
+def _enrolment_course(code: str) -> Course:
+    """The course to enrol the roster in; refuses an unknown code."""
+    course = course_by_code(code)
     if course is None:
-        raise ImportRefused(f"课程代码“{code}”不存在，请核对课程代码（如 P1-ORG-01）。", field="enrol")
+        raise ImportRefused(f"课程代码“{code.strip()}”不存在，请核对课程代码（如 P1-ORG-01）。",
+                            field="enrol")
     return course
 
 
@@ -299,7 +300,7 @@ def plan_import(table: Table, *, user: User | None, filename: str = "",
     the whole country. The import template's example row, left in the file, is not a
     learner: it is left out and listed in ``example_rows``.
     """
-    course = course_by_code(course_code) if course_code else None
+    course = _enrolment_course(course_code) if course_code else None
     planner = _Planner(table, user)
     rows = planner.plan()
     if not rows and planner.example_rows:

@@ -232,11 +232,16 @@ def get_learner(user: User, learner_id: int) -> Learner | None:
     )
 
 
-def learners_by_ids(user: User, ids: list[int]) -> list[Learner]:
-    """The learners among ``ids`` that lie in ``user``'s area (others are left out)."""
+def learners_by_ids(user: Actor, ids: list[int]) -> list[Learner]:
+    """The learners among ``ids`` that lie in ``user``'s area (others are left out), in the
+    order given (duplicates once)."""
     if not ids:
         return []
-    return list(db.session.scalars(learner_list_stmt(user).where(Learner.id.in_(ids))).unique())
+    found = {
+        learner.id: learner
+        for learner in db.session.scalars(learner_list_stmt(user).where(Learner.id.in_(ids))).unique()
+    }
+    return [found[i] for i in dict.fromkeys(ids) if i in found]
 
 
 def learner_of_user(user: Actor) -> Learner | None:
@@ -253,53 +258,86 @@ def not_activated(user: User, filters: LearnerFilters, ids: list[int] | None = N
     return list(db.session.scalars(stmt).unique())
 
 
-# choices for forms and filters -----------------------------------------------------------------
+# groups of learners (choosing whom to enrol) ----------------------------------------------------
 
 
-def organisations_in_area(user: User, *, county_code: str | None = None,
-                          province_code: str | None = None) -> list[Organisation]:
-    stmt = (
-        sa.select(Organisation)
-        .where(area_clause(user, Organisation.county_code))
-        .order_by(Organisation.county_code, Organisation.name, Organisation.id)
-    )
-    if county_code:
-        stmt = stmt.where(Organisation.county_code == county_code)
-    if province_code:
-        stmt = stmt.where(Organisation.county_code.startswith(province_code, autoescape=True))
-    return list(db.session.scalars(stmt))
-
-
-def count_organisations_in_area(user: User) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Organisation)
+def _learners_in_area(user: Actor) -> sa.Select:
+    return (
+        sa.select(Learner)
+        .join(Organisation, Organisation.id == Learner.organisation_id)
         .where(area_clause(user, Organisation.county_code))
     )
 
 
-def organisation_in_area(user: User, org_id: int | None) -> Organisation | None:
-    if org_id is None:
-        return None
-    return db.session.scalar(
-        sa.select(Organisation).where(
-            Organisation.id == org_id, area_clause(user, Organisation.county_code)
+@dataclass(frozen=True)
+class OrganisationChoice:
+    organisation: Organisation
+    learners: int
+
+
+def organisations_matching(user: Actor, q: str | None, *, limit: int = 20) -> list[OrganisationChoice]:
+    """Organisations in ``user``'s area whose name contains ``q`` and that have learners."""
+    text = (q or "").strip()
+    if not text:
+        return []
+    count = sa.func.count(Learner.id)
+    rows = db.session.execute(
+        sa.select(Organisation, count)
+        .join(Learner, Learner.organisation_id == Organisation.id)
+        .where(area_clause(user, Organisation.county_code),
+               Organisation.name.contains(text, autoescape=True))
+        .group_by(Organisation.id)
+        .order_by(Organisation.county_code, Organisation.name)
+        .limit(limit)
+    )
+    return [OrganisationChoice(org, n) for org, n in rows]
+
+
+def learners_of_organisation(user: Actor, organisation_id: int) -> list[Learner]:
+    """Every learner of the organisation (in ``user``'s area), by name."""
+    return list(
+        db.session.scalars(
+            _learners_in_area(user)
+            .where(Learner.organisation_id == organisation_id)
+            .order_by(Learner.name, Learner.id)
         )
     )
 
 
-def counties_with_organisations(user: User, province_code: str | None = None) -> list[County]:
-    """Counties in ``user``'s area that have at least one organisation (the county filter)."""
-    stmt = (
-        sa.select(County)
-        .where(
-            area_clause(user, County.code),
-            sa.exists().where(Organisation.county_code == County.code),
-        )
+@dataclass(frozen=True)
+class CountyChoice:
+    code: str
+    name: str
+    province: str
+    learners: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.province} {self.name}（{self.code}，{self.learners} 名学员）"
+
+
+def counties_with_learners(user: Actor) -> list[CountyChoice]:
+    """Counties of ``user``'s area that have learners, with how many."""
+    rows = db.session.execute(
+        sa.select(County.code, County.name, County.province, sa.func.count(Learner.id))
+        .join(Organisation, Organisation.county_code == County.code)
+        .join(Learner, Learner.organisation_id == Organisation.id)
+        .where(area_clause(user, County.code))
+        .group_by(County.code, County.name, County.province)
         .order_by(County.code)
     )
-    if province_code:
-        stmt = stmt.where(County.province_code == province_code)
-    return list(db.session.scalars(stmt))
+    return [CountyChoice(*row) for row in rows]
+
+
+def learners_of_county(user: Actor, county_code: str) -> list[Learner]:
+    """Every learner of the county's organisations (in ``user``'s area), by organisation and name."""
+    return list(
+        db.session.scalars(
+            _learners_in_area(user)
+            .where(Organisation.county_code == county_code)
+            .order_by(Organisation.name, Learner.name, Learner.id)
+        )
+    )
 
 
 # export ----------------------------------------------------------------------------------------

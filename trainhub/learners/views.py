@@ -14,9 +14,6 @@ the forms, call one operation and render.
 
 from __future__ import annotations
 
-import io
-from datetime import date
-
 from flask import (
     Blueprint,
     abort,
@@ -25,7 +22,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -55,9 +51,10 @@ from trainhub.learners.operations import (
 from trainhub.learners.signals import learner_page_sections
 from trainhub.learners.trainee_accounts import MAX_LINKS_PER_BATCH
 from trainhub.links import LinksUnavailable, external_url, fallback_warning
+from trainhub.orgs import queries as org_queries
 from trainhub.pii import looks_personal
 from trainhub.ratelimits import heavy
-from trainhub.spreadsheets import to_xlsx
+from trainhub.spreadsheets import dated_filename, xlsx_download
 
 bp = Blueprint("learners", __name__)
 
@@ -65,7 +62,6 @@ PER_PAGE = 50
 #: Above this many organisations in the area, the organisation filter waits for a
 #: province or county to be chosen first (the list would be too long to pick from).
 ORGANISATION_FILTER_LIMIT = 300
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Said when a personal number arrives in an address: it was not searched.
 NUMBER_IN_ADDRESS = "为保护个人信息，网址中的身份证号码或手机号码不会被用于查找。请在上方的搜索框中输入号码后点击“筛选”。"
 
@@ -97,17 +93,18 @@ def _filter_form() -> LearnerFilterForm:
     user = current_user
     provinces = geo_queries.provinces(user)
     province = form.province.data if form.province.data in {code for code, _ in provinces} else None
-    counties = queries.counties_with_organisations(user, province)
+    counties = org_queries.counties_with_organisations(user, province)
     county = form.county.data if form.county.data in {c.code for c in counties} else None
     hint = None
-    if county or province or queries.count_organisations_in_area(user) <= ORGANISATION_FILTER_LIMIT:
-        organisations = queries.organisations_in_area(user, county_code=county, province_code=province)
+    if county or province or org_queries.count_organisations_in_area(user) <= ORGANISATION_FILTER_LIMIT:
+        organisations = org_queries.organisations_in_area(user, county_code=county,
+                                                          province_code=province)
     else:
         organisations = []
         hint = "机构较多：请先选择省份或县区，再选择机构。"
     chosen = (form.organisation.data or "").strip()
     if chosen.isdigit() and all(org.id != int(chosen) for org in organisations):
-        selected = queries.organisation_in_area(user, int(chosen))
+        selected = org_queries.get_organisation(user, int(chosen))
         if selected is not None:
             organisations = [selected, *organisations]
     form.set_choices(provinces, counties, organisations, organisations_hint=hint)
@@ -165,9 +162,7 @@ def export():
     if request.method == "GET" and looks_personal(filters.q):
         return _without_number(form)
     frame = operations.export_register(current_user, filters, via="web")
-    data = to_xlsx({"学员": frame})
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=f"学员名单-{date.today():%Y%m%d}.xlsx")
+    return xlsx_download({"学员": frame}, dated_filename("学员名单"))
 
 
 # a learner's page ------------------------------------------------------------------------------
@@ -210,7 +205,7 @@ def personal_data(learner_id: int):
 @roles_required(*LEARNER_MANAGERS)
 def create():
     form = LearnerForm()
-    form.set_organisations(queries.organisations_in_area(current_user))
+    form.set_organisations(org_queries.organisations_in_area(current_user))
     if request.method == "GET" and request.args.get("organisation", "").isdigit():
         form.organisation_id.data = request.args["organisation"]
     if form.validate_on_submit():
@@ -246,7 +241,7 @@ def edit(learner_id: int):
         })
     else:
         form = LearnerEditForm()
-    form.set_organisations(queries.organisations_in_area(current_user))
+    form.set_organisations(org_queries.organisations_in_area(current_user))
     form.describe_phone(learner.phone_masked)
     if form.validate_on_submit():
         try:

@@ -90,6 +90,35 @@ def get_organisation(user: Actor, org_id: int) -> Organisation | None:
     )
 
 
+def organisations_in_area(user: Actor, *, county_code: str | None = None,
+                          province_code: str | None = None) -> list[Organisation]:
+    """The organisations of ``user``'s area (in a county or province), for choosing one."""
+    stmt = organisation_list_stmt(user, county_code=county_code, province_code=province_code)
+    return list(db.session.scalars(stmt))
+
+
+def count_organisations_in_area(user: Actor) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Organisation)
+        .where(area_clause(user, Organisation.county_code))
+    )
+
+
+def counties_with_organisations(user: Actor, province_code: str | None = None) -> list[County]:
+    """Counties in ``user``'s area that have at least one organisation (a county filter)."""
+    stmt = (
+        sa.select(County)
+        .where(
+            area_clause(user, County.code),
+            sa.exists().where(Organisation.county_code == County.code),
+        )
+        .order_by(County.code)
+    )
+    if province_code:
+        stmt = stmt.where(County.province_code == province_code)
+    return list(db.session.scalars(stmt))
+
+
 def organisations_per_county(sender, *, keys: list[str]) -> Figure:
     """The organisations of each county, for the county's page (:mod:`trainhub.geo.signals`)."""
     rows = db.session.execute(
