@@ -43,9 +43,9 @@ from trainhub.imports.plan import (
 from trainhub.learners import idcard
 from trainhub.learners.models import Learner
 from trainhub.learners.operations import learner_changes
+from trainhub.learners.queries import learners_by_id_numbers
 from trainhub.learners.validation import LearnerFields, check_learner_fields
 from trainhub.orgs.models import Organisation
-from trainhub.pii import cipher
 from trainhub.spreadsheets import FORMULA_STARTS, Table
 
 #: Lookups by ID hash are sent in chunks of this size (bound parameters per statement).
@@ -61,15 +61,6 @@ def _clean_cell(text: str) -> str:
     if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_STARTS):
         return text[1:]
     return text
-
-
-def _learners_by_hash(hashes: list[str]) -> dict[str, Learner]:
-    found: dict[str, Learner] = {}
-    for start in range(0, len(hashes), HASH_CHUNK):
-        chunk = hashes[start:start + HASH_CHUNK]
-        for learner in db.session.scalars(sa.select(Learner).where(Learner.id_number_hash.in_(chunk))):
-            found[learner.id_number_hash] = learner
-    return found
 
 
 def _organisations_in(county_codes: set[str]) -> dict[tuple[str, str], Organisation]:
@@ -235,16 +226,13 @@ class _Planner:
                              f"与本文件第 {others} 行的身份证号码相同：每名学员只能出现一次。")
 
     def _match_learners(self, checked: list[tuple[RowPlan, dict]]) -> None:
-        # under every readable key: during a key rotation a row may still hold an old hash
-        search_hashes = cipher().search_hashes
-        hashes = {row.row: search_hashes(row.fields.id_number) for row, _ in checked
-                  if row.fields is not None}
-        existing = _learners_by_hash(sorted({h for found in hashes.values() for h in found}))
+        existing = learners_by_id_numbers(
+            {row.fields.id_number for row, _ in checked if row.fields is not None})
         for row, raw in checked:
             if row.fields is None:
                 row.action = RowAction.REJECTED
                 continue
-            learner = next((existing[h] for h in hashes[row.row] if h in existing), None)
+            learner = existing.get(row.fields.id_number)
             row.learner = learner
             if learner is not None:
                 if self.user is not None and not in_area(self.user, learner.organisation.county_code):

@@ -19,7 +19,6 @@ from datetime import date
 from typing import Final
 
 import pandas as pd
-import sqlalchemy as sa
 
 from trainhub.accounts.models import User
 from trainhub.audit.operations import record, record_many
@@ -27,7 +26,7 @@ from trainhub.auth import Actor, Role, in_area
 from trainhub.extensions import db
 from trainhub.learners import queries
 from trainhub.learners.models import DUPLICATE_ID_NUMBER, Gender, Learner
-from trainhub.learners.queries import LearnerFilters, learner_by_id_number
+from trainhub.learners.queries import LearnerFilters, learner_by_id_number, learners_by_id_numbers
 from trainhub.learners.validation import (
     FieldError,
     LearnerFields,
@@ -171,10 +170,6 @@ def create_learner(fields: LearnerFields, organisation: Organisation, *, actor: 
     return create_learners([(fields, organisation)], actor=actor, with_accounts=with_account)[0]
 
 
-#: ID hashes per query when checking a batch (bound parameters per statement).
-_BATCH_CHUNK = 500
-
-
 def create_learners(items: list[tuple[LearnerFields, Organisation]], *, actor: Actor | None,
                     with_accounts: bool = True) -> list[Learner]:
     """:func:`create_learner` for many learners at once (the bulk import).
@@ -190,19 +185,11 @@ def create_learners(items: list[tuple[LearnerFields, Organisation]], *, actor: A
         return []
     for _, organisation in items:
         _check_organisation(actor, organisation)
-    pii = cipher()
     numbers = [fields.id_number for fields, _ in items]
     if len(set(numbers)) != len(numbers):
         raise LearnerConflict("id_number", "同一批学员中有重复的身份证号码，请勿重复登记。")
-    # every readable key's hash: rows not yet rewritten by a key rotation count too
-    hashes = [digest for number in numbers for digest in pii.search_hashes(number)]
-    for start in range(0, len(hashes), _BATCH_CHUNK):
-        taken = db.session.scalar(
-            sa.select(sa.func.count()).select_from(Learner)
-            .where(Learner.id_number_hash.in_(hashes[start:start + _BATCH_CHUNK]))
-        )
-        if taken:
-            raise LearnerConflict("id_number", DUPLICATE_ID_NUMBER)
+    if learners_by_id_numbers(numbers):
+        raise LearnerConflict("id_number", DUPLICATE_ID_NUMBER)
     learners = [_new_learner(fields, organisation) for fields, organisation in items]
     db.session.add_all(learners)
     db.session.flush()

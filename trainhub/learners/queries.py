@@ -12,6 +12,7 @@ What counts as an ID or mobile number is defined once, in :mod:`trainhub.pii`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -37,18 +38,32 @@ TRAINEE_USERNAME_PREFIX = "xy"
 _USERNAME_SHAPE = re.compile(rf"^{TRAINEE_USERNAME_PREFIX}\d{{6,}}$", re.IGNORECASE)
 #: At most this many learners are listed for one search (the enrolment page).
 SEARCH_LIMIT = 100
+#: Lookups by hash are sent in chunks of this size (bound parameters per statement).
+HASH_CHUNK = 500
 
 
 def trainee_username(learner: Learner) -> str:
     return f"{TRAINEE_USERNAME_PREFIX}{learner.id:06d}"
 
 
+def learners_by_id_numbers(numbers: Iterable[str]) -> dict[str, Learner]:
+    """The registered learners among these (normalised) ID numbers, by number; found
+    through the keyed hash under every readable key (rows not yet rewritten by a key
+    rotation are found too), whatever the area, a few queries for any number of them."""
+    pii = cipher()
+    number_of = {digest: number for number in numbers for digest in pii.search_hashes(number)}
+    hashes = sorted(number_of)
+    found: dict[str, Learner] = {}
+    for start in range(0, len(hashes), HASH_CHUNK):
+        chunk = hashes[start:start + HASH_CHUNK]
+        for learner in db.session.scalars(sa.select(Learner).where(Learner.id_number_hash.in_(chunk))):
+            found[number_of[learner.id_number_hash]] = learner
+    return found
+
+
 def learner_by_id_number(number: str) -> Learner | None:
-    """The learner with this (normalised) ID number, found through its keyed hash (under
-    any readable key: rows not yet rewritten by a key rotation are found too)."""
-    return db.session.scalar(
-        sa.select(Learner).where(Learner.id_number_hash.in_(cipher().search_hashes(number)))
-    )
+    """The learner with this (normalised) ID number (:func:`learners_by_id_numbers`)."""
+    return learners_by_id_numbers([number]).get(number)
 
 
 class AccountStatus(LabelledEnum):
