@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask import url_for
 from flask_smorest import Blueprint
 
-from trainhub.api import api_user, json_body, paginate, problem
+from trainhub.api import api_user, json_body, paginate, problem, refused
 from trainhub.auth import Role, roles_required
 from trainhub.courses import operations, queries
 from trainhub.courses.models import Course, Enrolment
@@ -67,10 +67,6 @@ class _Created:
 
     def __getattr__(self, name: str):
         return getattr(self.enrolment, name)
-
-
-def _refused(error: operations.EnrolmentError, status: int):
-    return problem(status, error.message, errors={error.field: [error.message]})
 
 
 # courses -------------------------------------------------------------------------------------
@@ -181,7 +177,7 @@ def create_enrolment(data):
         # enrol the same learner, exactly one creates the enrolment (201), the others see it
         result = operations.enrol_learner(learner, course, waitlist=data["waitlist"])
     except operations.EnrolmentError as exc:
-        return _refused(exc, 409)
+        return refused(exc, 409)
     enrolment_id = result.enrolment.id
     location = {"Location": url_for("courses_api.get_enrolment", enrolment_id=enrolment_id)}
     warning = queries.course_timing(course.id, utcnow()).late_warning
@@ -209,7 +205,7 @@ def withdraw_enrolment(data, enrolment_id: int):
     try:
         promoted = operations.withdraw(enrolment, data["reason"])
     except operations.EnrolmentError as exc:
-        return _refused(exc, 409 if exc.field == "status" else 422)
+        return refused(exc, 409 if exc.field == "status" else 422)
     promoted_id = promoted.id if promoted is not None else None
     return {
         "enrolment": queries.get_enrolment(user, enrolment_id),

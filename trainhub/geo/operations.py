@@ -19,6 +19,7 @@ from trainhub.audit.operations import record
 from trainhub.db import utcnow
 from trainhub.extensions import db
 from trainhub.geo.models import CodeListVersion, County
+from trainhub.refusals import Refusal
 
 #: The code list shipped in ``trainhub/data`` and loaded by ``trainhub init``.
 PACKAGED_LIST_FILE = "counties_2023.csv"
@@ -42,18 +43,13 @@ COLUMN_LABELS = {"county": "县名", "prefecture": "地市", "province": "省份
 MAX_LISTED_PROBLEMS = 20
 
 
-class CountyError(ValueError):
-    """A refused change; ``field`` names the input at fault, ``message`` is Chinese."""
+class CountyError(Refusal):
+    """A refused change of the county list or the priority flags."""
 
     def __init__(self, field: str, message: str, problems: list[str] | None = None):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(field, message)
         #: For files: one Chinese line per faulty row.
         self.problems = problems or []
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def _refuse_file(problems: list[str]) -> CountyError:

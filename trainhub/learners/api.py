@@ -12,16 +12,14 @@ from __future__ import annotations
 from flask import url_for
 from flask_smorest import Blueprint
 
-from trainhub.api import api_user, json_body, paginate, problem
+from trainhub.api import api_user, json_body, paginate, problem, refused
 from trainhub.auth import Role, roles_required
 from trainhub.extensions import db
 from trainhub.learners import operations, queries
 from trainhub.learners.models import Qualification
 from trainhub.learners.operations import (
     LEARNER_MANAGERS,
-    LearnerConflict,
     LearnerError,
-    LearnerInvalid,
 )
 from trainhub.learners.queries import LearnerFilters
 from trainhub.learners.schemas import (
@@ -37,6 +35,7 @@ from trainhub.learners.schemas import (
     WithPersonalData,
 )
 from trainhub.pii import looks_personal
+from trainhub.refusals import Refusal
 
 blp = Blueprint(
     "learners_api", __name__, url_prefix="/api/v1",
@@ -48,24 +47,11 @@ blp = Blueprint(
 # helpers ---------------------------------------------------------------------------------------
 
 
-def _invalid(errors: dict[str, str]):
-    return problem(422, "以下字段的值不符合要求：" + "、".join(sorted(errors)),
-                   errors={field: [message] for field, message in errors.items()})
-
-
-def _refused(error: LearnerError):
-    """422 naming every field at fault, 409 for a clash with registered data."""
-    if isinstance(error, LearnerInvalid):
-        return _invalid(error.errors)
-    status = 409 if isinstance(error, LearnerConflict) else 422
-    return problem(status, error.message, errors={error.field: [error.message]})
-
-
 def _filters(args: dict, *, allow_personal: bool):
     """LearnerFilters from validated arguments, or a 422 problem."""
     if not allow_personal and looks_personal(args.get("q")):
-        return None, _invalid({"q": "身份证号码和手机号码不能放在网址中：请用 POST /api/v1/learners/search "
-                                    "在请求体中提交。"})
+        return None, refused(Refusal("q", "身份证号码和手机号码不能放在网址中：请用 "
+                                          "POST /api/v1/learners/search 在请求体中提交。"))
     return LearnerFilters(
         organisation_id=args.get("organisation"),
         county_code=args.get("county"),
@@ -148,7 +134,7 @@ def get_personal_data(learner_id: int):
     try:
         data = operations.reveal_personal_data(learner, actor=api_user(), via="api")
     except LearnerError as error:
-        return _refused(error)
+        return refused(error)
     return WithPersonalData(learner, data)
 
 
@@ -177,7 +163,7 @@ def create_learner(data):
             )
         })
     except LearnerError as error:
-        return _refused(error)
+        return refused(error)
     learner_id = learner.id
     return queries.get_learner(api_user(), learner_id), {
         "Location": url_for("learners_api.get_learner", learner_id=learner_id)
@@ -203,7 +189,7 @@ def update_learner(data, learner_id: int):
     try:
         operations.update_learner(learner, actor=api_user(), **data)
     except LearnerError as error:
-        return _refused(error)
+        return refused(error)
     return queries.get_learner(api_user(), learner_id)
 
 
@@ -226,7 +212,7 @@ def correct_id_number(data, learner_id: int):
     try:
         operations.correct_id_number(learner, data["id_number"], actor=api_user())
     except LearnerError as error:
-        return _refused(error)
+        return refused(error)
     return queries.get_learner(api_user(), learner_id)
 
 

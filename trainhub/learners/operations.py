@@ -35,6 +35,7 @@ from trainhub.learners.validation import (
 )
 from trainhub.orgs.models import Organisation
 from trainhub.pii import cipher, normalize_id_number
+from trainhub.refusals import Refusal
 
 #: Who registers and changes learners: the office, and coordinators within their area.
 LEARNER_MANAGERS: Final = (Role.OFFICE, Role.COORDINATOR)
@@ -54,26 +55,21 @@ OUTSIDE_AREA = "该学员不在您的负责区域内。"
 ORGANISATION_OUTSIDE_AREA = "所选机构不存在，或不在您的负责区域内。"
 
 
-class LearnerError(ValueError):
-    """A refused learner change; ``field`` names the input, ``message`` is Chinese."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class LearnerError(Refusal):
+    """A refused learner change."""
 
 
 class LearnerConflict(LearnerError):
     """The change clashes with what is registered (the same ID number on another learner)."""
+
+    status = 409
 
 
 class LearnerInvalid(LearnerError):
     """Input that is not acceptable; ``errors`` holds a Chinese message for each field."""
 
     def __init__(self, errors: dict[str, str]):
-        field, message = next(iter(errors.items()))
-        super().__init__(field, message)
-        self.errors = dict(errors)
+        super().__init__(errors=errors)
 
 
 class _Keep(enum.Enum):

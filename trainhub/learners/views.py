@@ -46,7 +46,6 @@ from trainhub.learners.operations import (
     FIELD_LABELS,
     LEARNER_MANAGERS,
     LearnerError,
-    LearnerInvalid,
 )
 from trainhub.learners.signals import learner_page_sections
 from trainhub.learners.trainee_accounts import MAX_LINKS_PER_BATCH
@@ -214,17 +213,13 @@ def create():
                 actor=current_user, organisation_id=form.selected_organisation_id(), **form.raw()
             )
         except LearnerError as error:
-            form.add_errors(_errors(error))
+            form.add_errors(error.errors)
         else:
             flash(f"学员 {learner.name} 已登记，学员账号为 {learner.user.username}（尚未激活）。",
                   "success")
             return redirect(url_for("learners.detail", learner_id=learner.id))
     status = 400 if request.method == "POST" else 200
     return render_template("learners/form.html", form=form, learner=None), status
-
-
-def _errors(error: LearnerError) -> dict[str, str]:
-    return error.errors if isinstance(error, LearnerInvalid) else {error.field: error.message}
 
 
 @bp.route("/learners/<int:learner_id>/edit", methods=["GET", "POST"])
@@ -250,7 +245,7 @@ def edit(learner_id: int):
                 **form.raw(),
             )
         except LearnerError as error:
-            form.add_errors(_errors(error))
+            form.add_errors(error.errors)
         else:
             if changes:
                 flash("已保存修改：" + "、".join(FIELD_LABELS[c] for c in changes) + "。", "success")
@@ -271,7 +266,7 @@ def correct_id_number(learner_id: int):
         try:
             operations.correct_id_number(learner, form.id_number.data, actor=current_user)
         except LearnerError as error:
-            form.id_number.errors = [*form.id_number.errors, *_errors(error).values()]
+            form.id_number.errors = [*form.id_number.errors, *error.errors.values()]
         else:
             flash("身份证号码已更正，性别和出生日期已随之更新。", "success")
             return redirect(url_for("learners.detail", learner_id=learner_id))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import url_for
 from flask_smorest import Blueprint
 
-from trainhub.api import api_user, json_body, paginate, problem
+from trainhub.api import api_user, json_body, paginate, problem, refused
 from trainhub.auth import Role, roles_required
 from trainhub.extensions import db
 from trainhub.orgs import operations, pairings, queries
@@ -39,13 +39,6 @@ blp = Blueprint(
 ORG_READERS = (Role.OFFICE, Role.COORDINATOR, Role.CERTIFIER)
 ORG_WRITERS = (Role.OFFICE, Role.COORDINATOR)
 PAIRING_READERS = (Role.OFFICE, Role.COORDINATOR)
-
-
-def _refused(error: operations.OrgError):
-    status = 409 if isinstance(error, operations.OrgConflict) else 422
-    detail = error.message if len(error.errors) == 1 else (
-        "以下字段的值不符合要求：" + "、".join(error.errors))
-    return problem(status, detail, errors={field: [message] for field, message in error.errors.items()})
 
 
 @blp.route("/organisations")
@@ -101,7 +94,7 @@ def create_organisation(data):
     try:
         org = operations.create_organisation(**data, actor=api_user())
     except operations.OrgError as exc:
-        return _refused(exc)
+        return refused(exc)
     org_id = org.id
     org = queries.get_organisation(api_user(), org_id)
     return org, {"Location": url_for("orgs_api.get_organisation", org_id=org_id)}
@@ -127,7 +120,7 @@ def update_organisation(data, org_id: int):
     try:
         operations.update_organisation(org, data, actor=api_user())
     except operations.OrgError as exc:
-        return _refused(exc)
+        return refused(exc)
     return queries.get_organisation(api_user(), org_id)
 
 
@@ -187,7 +180,7 @@ def create_pairing(data):
     try:
         pairing = pairings.create_pairing(**data)
     except operations.OrgError as exc:
-        return _refused(exc)
+        return refused(exc)
     pairing_id = pairing.id
     pairing = queries.get_pairing(api_user(), pairing_id)
     return pairing, {"Location": url_for("orgs_api.get_pairing", pairing_id=pairing_id)}
@@ -213,5 +206,5 @@ def update_pairing(data, pairing_id: int):
     try:
         pairings.update_pairing(pairing, data)
     except operations.OrgError as exc:
-        return _refused(exc)
+        return refused(exc)
     return queries.get_pairing(api_user(), pairing_id)
