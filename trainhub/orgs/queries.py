@@ -32,6 +32,23 @@ def _priority_codes() -> sa.Select:
     return sa.select(County.code).where(County.is_priority.is_(True))
 
 
+def _place_clauses(column, *, county_code: str | None, county_name: str | None,
+                   province_code: str | None) -> list[sa.ColumnElement[bool]]:
+    """Conditions on a county-code ``column``: the county's exact code, part of its name,
+    its province."""
+    clauses = []
+    if county_code:
+        clauses.append(column == county_code)
+    county_name = (county_name or "").strip()
+    if county_name:
+        clauses.append(column.in_(
+            sa.select(County.code).where(County.name.contains(county_name, autoescape=True))
+        ))
+    if province_code:
+        clauses.append(column.startswith(province_code, autoescape=True))
+    return clauses
+
+
 # organisations -------------------------------------------------------------------------------
 
 
@@ -57,17 +74,8 @@ def organisation_list_stmt(
     )
     if kind:
         stmt = stmt.where(Organisation.kind == OrgKind(kind))
-    if county_code:
-        stmt = stmt.where(Organisation.county_code == county_code)
-    county_name = (county_name or "").strip()
-    if county_name:
-        stmt = stmt.where(
-            Organisation.county_code.in_(
-                sa.select(County.code).where(County.name.contains(county_name, autoescape=True))
-            )
-        )
-    if province_code:
-        stmt = stmt.where(Organisation.county_code.startswith(province_code, autoescape=True))
+    stmt = stmt.where(*_place_clauses(Organisation.county_code, county_code=county_code,
+                                      county_name=county_name, province_code=province_code))
     if priority_only:
         stmt = stmt.where(Organisation.county_code.in_(_priority_codes()))
     q = (q or "").strip()
@@ -237,17 +245,8 @@ def pairing_list_stmt(
         stmt = stmt.where(
             sa.or_(Pairing.supporter_id == organisation_id, Pairing.recipient_id == organisation_id)
         )
-    if county_code:
-        stmt = stmt.where(Recipient.county_code == county_code)
-    county_name = (county_name or "").strip()
-    if county_name:
-        stmt = stmt.where(
-            Recipient.county_code.in_(
-                sa.select(County.code).where(County.name.contains(county_name, autoescape=True))
-            )
-        )
-    if province_code:
-        stmt = stmt.where(Recipient.county_code.startswith(province_code, autoescape=True))
+    stmt = stmt.where(*_place_clauses(Recipient.county_code, county_code=county_code,
+                                      county_name=county_name, province_code=province_code))
     if status:
         stmt = stmt.where(status_clause(status, today))
     if active is not None:
