@@ -19,8 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from trainhub.accounts.models import Role, User
-from trainhub.auth import area_clause
+from trainhub.auth import Actor, Role, area_clause
 from trainhub.courses.models import (
     Course,
     Enrolment,
@@ -54,7 +53,7 @@ def taught_course_ids(user_id: int) -> sa.Select:
     )
 
 
-def course_clause(user: User) -> sa.ColumnElement[bool]:
+def course_clause(user: Actor) -> sa.ColumnElement[bool]:
     """SQL condition limiting courses to those ``user`` may see."""
     if user.role in (Role.OFFICE, Role.COORDINATOR, Role.CERTIFIER):
         return sa.true()
@@ -63,7 +62,7 @@ def course_clause(user: User) -> sa.ColumnElement[bool]:
     return sa.false()
 
 
-def course_list_stmt(user: User, *, phase_id: int | None = None, track_id: int | None = None,
+def course_list_stmt(user: Actor, *, phase_id: int | None = None, track_id: int | None = None,
                      q: str | None = None) -> sa.Select:
     """Courses ``user`` may see, by phase, track and code."""
     stmt = (
@@ -85,12 +84,12 @@ def course_list_stmt(user: User, *, phase_id: int | None = None, track_id: int |
     return stmt
 
 
-def list_courses(user: User, **filters) -> list[Course]:
+def list_courses(user: Actor, **filters) -> list[Course]:
     """The courses of :func:`course_list_stmt`, loaded."""
     return list(db.session.scalars(course_list_stmt(user, **filters)).unique().all())
 
 
-def get_course(user: User, course_id: int) -> Course | None:
+def get_course(user: Actor, course_id: int) -> Course | None:
     """The course, or None when it does not exist or ``user`` may not see it."""
     return db.session.scalar(
         sa.select(Course)
@@ -125,7 +124,7 @@ class CourseCounts:
         return self.capacity is not None and self.enrolled >= self.capacity
 
 
-def course_counts(courses: list[Course], user: User | None = None) -> dict[int, CourseCounts]:
+def course_counts(courses: list[Course], user: Actor | None = None) -> dict[int, CourseCounts]:
     """Enrolled, waitlisted and withdrawn learners of each course (all areas: capacity is
     shared); for a coordinator also the enrolled learners of their area."""
     ids = [course.id for course in courses]
@@ -235,7 +234,7 @@ def course_sessions(course_id: int) -> list[TrainingSession]:
 # enrolments ----------------------------------------------------------------------------------
 
 
-def enrolment_clause(user: User) -> sa.ColumnElement[bool]:
+def enrolment_clause(user: Actor) -> sa.ColumnElement[bool]:
     """SQL condition limiting enrolments to those ``user`` may see (the statement must join
     :class:`Learner` and :class:`Organisation`)."""
     if user.role == Role.INSTRUCTOR:
@@ -246,7 +245,7 @@ def enrolment_clause(user: User) -> sa.ColumnElement[bool]:
 
 
 def enrolment_list_stmt(
-    user: User,
+    user: Actor,
     *,
     course_id: int | None = None,
     learner_id: int | None = None,
@@ -284,12 +283,12 @@ def enrolment_list_stmt(
     )
 
 
-def course_enrolments(user: User, course_id: int, status: EnrolmentStatus) -> sa.Select:
+def course_enrolments(user: Actor, course_id: int, status: EnrolmentStatus) -> sa.Select:
     """One course's enrolments of one status that ``user`` may see (for a paged list)."""
     return enrolment_list_stmt(user, course_id=course_id, status=status)
 
 
-def waiting_list(user: User, course_id: int) -> list[Enrolment]:
+def waiting_list(user: Actor, course_id: int) -> list[Enrolment]:
     """The course's waiting list in order (a coordinator sees their area's part of it, with
     each learner's place in the whole list)."""
     return list(
@@ -299,7 +298,7 @@ def waiting_list(user: User, course_id: int) -> list[Enrolment]:
     )
 
 
-def get_enrolment(user: User, enrolment_id: int) -> Enrolment | None:
+def get_enrolment(user: Actor, enrolment_id: int) -> Enrolment | None:
     """The enrolment, or None when it does not exist or ``user`` may not see it."""
     return db.session.scalars(
         enrolment_list_stmt(user).where(Enrolment.id == enrolment_id)
@@ -330,7 +329,7 @@ def enrolments_of_learner(learner_id: int) -> list[Enrolment]:
     )
 
 
-def enrolments_of_user(user: User) -> list[Enrolment]:
+def enrolments_of_user(user: Actor) -> list[Enrolment]:
     """A trainee's own enrolments (none when the account has no learner record)."""
     learner = learner_of_user(user)
     return enrolments_of_learner(learner.id) if learner is not None else []
@@ -358,7 +357,7 @@ EXPORT_COLUMNS = [
 ]
 
 
-def enrolment_frame(user: User, course: Course) -> pd.DataFrame:
+def enrolment_frame(user: Actor, course: Course) -> pd.DataFrame:
     """The course's enrolments that ``user`` may see, one row each; ID and phone masked."""
     rows = []
     stmt = enrolment_list_stmt(user, course_id=course.id).options(

@@ -26,10 +26,9 @@ import redis
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from trainhub.accounts.models import Role, User
 from trainhub.attendance.models import Attendance
 from trainhub.attendance.queries import CourseProgress, learner_progress
-from trainhub.auth import area_clause
+from trainhub.auth import Actor, Role, area_clause
 from trainhub.certificates.models import Certificate, CertificateKind, CertificateStatus
 from trainhub.courses.models import (
     Course,
@@ -160,11 +159,11 @@ class AreaSummary:
         return sum(count for _, count in self.organisations)
 
 
-def _whole_programme(user: User) -> bool:
+def _whole_programme(user: Actor) -> bool:
     return user.role in (Role.OFFICE, Role.CERTIFIER)
 
 
-def _area_course_ids(user: User):
+def _area_course_ids(user: Actor):
     """Ids of the courses a coordinator's learners are enrolled in (a subquery)."""
     return (
         sa.select(Enrolment.course_id)
@@ -178,7 +177,7 @@ def _area_course_ids(user: User):
     )
 
 
-def area_summary(user: User, now: datetime) -> AreaSummary:
+def area_summary(user: Actor, now: datetime) -> AreaSummary:
     """The office's figures for the whole programme, a coordinator's for their area."""
     in_area = area_clause(user, Organisation.county_code)
 
@@ -242,7 +241,7 @@ def area_summary(user: User, now: datetime) -> AreaSummary:
     )
 
 
-def priority_coverage(user: User) -> Coverage:
+def priority_coverage(user: Actor) -> Coverage:
     """How many flagged priority counties (in the user's area) have organisations, learners."""
     flagged = sa.and_(County.is_priority.is_(True), area_clause(user, County.code))
     has_org = sa.exists().where(Organisation.county_code == County.code)
@@ -291,7 +290,7 @@ def instructor_sessions(user_id: int) -> sa.ColumnElement[bool]:
     )
 
 
-def instructor_summary(user: User, now: datetime) -> InstructorSummary:
+def instructor_summary(user: Actor, now: datetime) -> InstructorSummary:
     mine = instructor_sessions(user.id)
     courses = _count(
         sa.select(sa.func.count(Course.id)).where(
@@ -396,7 +395,7 @@ class TraineeSummary:
     next_sessions: list[SessionItem]
 
 
-def trainee_summary(user: User, now: datetime) -> TraineeSummary | None:
+def trainee_summary(user: Actor, now: datetime) -> TraineeSummary | None:
     """The trainee's own learner record: their courses with attendance rates (the rule of
     :mod:`trainhub.attendance.rates`) and the sessions to come. None when the account is not
     linked to a learner record.

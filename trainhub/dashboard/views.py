@@ -7,8 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user
 
-from trainhub.accounts.models import Role
-from trainhub.auth import public, signed_in
+from trainhub.auth import Role, public, signed_in
 from trainhub.dashboard import queries
 from trainhub.db import utcnow
 

@@ -12,9 +12,8 @@ from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
-from trainhub.accounts.models import Role
 from trainhub.api import api_user, problem
-from trainhub.auth import roles_required
+from trainhub.auth import Role, roles_required
 from trainhub.imports import storage
 from trainhub.imports.errors import ImportRefused
 from trainhub.imports.operations import commit_import

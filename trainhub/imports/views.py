@@ -12,8 +12,7 @@ import contextlib
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from trainhub.accounts.models import Role
-from trainhub.auth import roles_required
+from trainhub.auth import Role, roles_required
 from trainhub.imports import queries, storage
 from trainhub.imports.columns import COLUMNS
 from trainhub.imports.errors import ImportConflict, ImportRefused

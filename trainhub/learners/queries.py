@@ -237,7 +237,7 @@ def count_learners(stmt: sa.Select) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
 
 
-def get_learner(user: User, learner_id: int) -> Learner | None:
+def get_learner(user: Actor, learner_id: int) -> Learner | None:
     """The learner, or None when they do not exist or lie outside ``user``'s area."""
     return db.session.scalar(
         sa.select(Learner)
@@ -264,7 +264,7 @@ def learner_of_user(user: Actor) -> Learner | None:
     return db.session.scalar(sa.select(Learner).where(Learner.user_id == user.id))
 
 
-def not_activated(user: User, filters: LearnerFilters, ids: list[int] | None = None) -> list[Learner]:
+def not_activated(user: Actor, filters: LearnerFilters, ids: list[int] | None = None) -> list[Learner]:
     """Learners in the area matching ``filters`` (and ``ids`` when given) whose trainee
     account is not activated yet: those who need an activation link."""
     stmt = learner_list_stmt(user, filters).where(sa.not_(activated_clause()))
