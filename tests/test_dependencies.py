@@ -132,7 +132,7 @@ def wrong_way(imports: list[FeatureImport]) -> list[str]:
         parts = found.importer.split(".")
         importer = _feature_of(found.importer)
         if importer is None:
-            if len(parts) == 2 and parts[1] in COMPOSERS or parts == ["trainhub"]:
+            if (len(parts) == 2 and parts[1] in COMPOSERS) or parts == ["trainhub"]:
                 continue
             wrong.append(f"{found}: a cross-cutting module imports no feature")
         elif importer != found.feature and RANK[found.feature] >= RANK[importer]:

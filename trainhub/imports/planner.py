@@ -43,7 +43,7 @@ from trainhub.imports.plan import (
 from trainhub.learners import idcard
 from trainhub.learners.models import Learner
 from trainhub.learners.operations import learner_changes
-from trainhub.learners.queries import learners_by_id_numbers
+from trainhub.learners.search import learners_by_id_numbers
 from trainhub.learners.validation import LearnerFields, check_learner_fields
 from trainhub.orgs.models import Organisation
 from trainhub.spreadsheets import FORMULA_STARTS, Table

@@ -26,7 +26,8 @@ from trainhub.auth import Actor, Role, in_area
 from trainhub.extensions import db
 from trainhub.learners import queries
 from trainhub.learners.models import DUPLICATE_ID_NUMBER, Gender, Learner
-from trainhub.learners.queries import LearnerFilters, learner_by_id_number, learners_by_id_numbers
+from trainhub.learners.queries import LearnerFilters
+from trainhub.learners.search import learner_by_id_number, learners_by_id_numbers, parse_search
 from trainhub.learners.validation import (
     FieldError,
     LearnerFields,
@@ -351,7 +352,7 @@ def export_register(actor: Actor, filters: LearnerFilters, *, via: str) -> pd.Da
     (rows, filters and what kind of search, never the searched text)."""
     check_manager(actor)
     frame = queries.export_frame(actor, filters)
-    search = queries.parse_search(filters.q)
+    search = parse_search(filters.q)
     record("learner.export", detail={
         "rows": len(frame),
         "via": via,
