@@ -9,8 +9,9 @@ from trainhub.auth import Role, in_area, roles_required
 from trainhub.extensions import db
 from trainhub.figures import collect
 from trainhub.geo import queries
+from trainhub.geo.files import CountyError
 from trainhub.geo.forms import CountyFilterForm, PriorityFlagForm
-from trainhub.geo.operations import EXPECTED_PRIORITY_COUNT, CountyError, set_priority
+from trainhub.geo.operations import EXPECTED_PRIORITY_COUNT, set_priority
 from trainhub.geo.signals import county_figures
 
 bp = Blueprint("geo", __name__)
