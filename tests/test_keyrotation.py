@@ -62,7 +62,7 @@ def _stored(app) -> dict:
 
 def _readable(some_app) -> list[tuple]:
     from trainhub.learners.models import Learner
-    from trainhub.learners.queries import learner_by_id_number
+    from trainhub.learners.search import learner_by_id_number
     from trainhub.orgs.models import Organisation
     from trainhub.pii import cipher
 

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import IntegerConverter
 
+from trainhub.refusals import Refusal
 from trainhub.text import clean_line, clean_text, has_lone_surrogate
 
 API_PREFIX = "/api/v1"
@@ -60,6 +61,16 @@ def problem(status: int, detail: str | None = None, *, errors: dict | None = Non
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="trainhub"'
     return response
+
+
+def refused(error: Refusal, status: int | None = None):
+    """The problem document of an operation's refusal (``error.status``, 422 or 409, unless
+    given): every field at fault under ``errors``; as ``detail`` the message itself when one
+    field is at fault, else the list of fields."""
+    detail = error.message if len(error.errors) == 1 else (
+        "以下字段的值不符合要求：" + "、".join(error.errors))
+    return problem(status or error.status, detail,
+                   errors={field: [message] for field, message in error.errors.items()})
 
 
 def _flatten_errors(messages) -> dict:

@@ -1,20 +1,24 @@
-"""Counts that a feature contributes to the pages of a feature below it — the learners of an
-organisation on the organisation's page, the organisations of a county on the county's page
-— without the lower feature importing the upper one (dependencies flow one way).
+"""What a feature contributes to the pages of a feature below it — counts (the learners of
+an organisation on the organisation's page, the organisations of a county on the county's
+page) and whole sections (a learner's enrolments on the learner's page) — without the lower
+feature importing the upper one (dependencies flow one way).
 
-A lower feature declares a signal (``trainhub.orgs.signals.organisation_figures``) and asks
-it for the keys on its page with :func:`collect`; an upper feature connects a receiver that
-answers a :class:`Figure` for those keys (see ``trainhub.learners.queries``). Pages and
-exports show whatever figures are connected, in ``order``.
+A lower feature declares a signal (``trainhub.orgs.signals.organisation_figures``,
+``trainhub.learners.signals.learner_page_sections``) and asks it with :func:`collect` (the
+keys on its page) or :func:`collect_sections` (the record the page shows); an upper feature
+connects a receiver that answers a :class:`Figure` for those keys (see
+``trainhub.learners.queries``) or a :class:`Section` (see ``trainhub.courses.views``).
+Pages and exports show whatever is connected, in ``order``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from blinker import Namespace
-from flask import url_for
+from flask import render_template, url_for
+from markupsafe import Markup
 
 signals = Namespace()
 
@@ -50,3 +54,24 @@ def collect(signal, keys: Iterable[Hashable]) -> list[Figure]:
     keys = list(keys)
     answers = [figure for _, figure in signal.send(None, keys=keys) if figure is not None]
     return sorted(answers, key=lambda figure: (figure.order, figure.label))
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of another feature's page: a template of the contributing feature, rendered
+    with ``context`` (and the page's request, ``current_user`` …)."""
+
+    template: str
+    context: dict = field(default_factory=dict)
+    #: Position among the sections of a page (lower first).
+    order: int = 100
+
+    def render(self) -> Markup:
+        return Markup(render_template(self.template, **self.context))  # noqa: S704 (rendered by Jinja, escaped)
+
+
+def collect_sections(signal, **record) -> list[Section]:
+    """The sections every connected receiver answers for the page's ``record``
+    (``learner=…``), in their order."""
+    answers = [section for _, section in signal.send(None, **record) if section is not None]
+    return sorted(answers, key=lambda section: (section.order, section.template))

@@ -8,8 +8,8 @@ choices are checked by :class:`OneOfChoices` rather than WTForms' English built-
 
 from __future__ import annotations
 
-from wtforms import DateField, SelectChoice
-from wtforms.validators import StopValidation, ValidationError
+from wtforms import DateField, SelectChoice, SelectField
+from wtforms.validators import Optional, StopValidation, ValidationError
 
 from trainhub.auth import Actor, outside_area
 from trainhub.text import clean_line, clean_text
@@ -39,6 +39,29 @@ class OneOfChoices:
     def __call__(self, form, field):
         if field.data and field.data not in {c.value for c in field.choices if c.value}:
             raise ValidationError(self.message)
+
+
+def chosen(field):
+    """A filter field's value, or None when it is empty or refused (it then filters nothing)."""
+    return field.data if field.data and not field.errors else None
+
+
+PROVINCE_CHOICE_ERROR = "请从列表中选择省份。"
+
+
+def province_filter(label: str = "省份") -> SelectField:
+    """A province filter: all provinces, or one of the reader's (set by
+    :meth:`ProvinceChoices.set_province_choices`)."""
+    return SelectField(label, choices=choices([("", "全部省份")]), validate_choice=False,
+                       validators=[Optional(), OneOfChoices(PROVINCE_CHOICE_ERROR)])
+
+
+class ProvinceChoices:
+    """Mix into a filter form with a :func:`province_filter` named ``province``."""
+
+    def set_province_choices(self, provinces: list[tuple[str, str]]) -> None:
+        """``provinces``: ``(code, name)`` pairs, e.g. :func:`trainhub.geo.queries.provinces`."""
+        self.province.choices = choices([("", "全部省份"), *provinces])
 
 
 class Mandatory:

@@ -9,9 +9,14 @@ Behind reverse proxies (``PROXY_HOPS`` of them), the client's address and scheme
 the X-Forwarded-For and X-Forwarded-Proto headers the proxies add (Werkzeug's
 ``ProxyFix``), so that sign-in throttling and the audit log see the real client and not
 the proxy. Without proxies these headers are ignored: a client could forge them.
+
+A page sends the user back to where they came from (``?next=``) only when that is a path on
+this site (:func:`safe_next`): never to another site (open redirect).
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -37,3 +42,17 @@ def init_security(app) -> None:
         # is, and nothing trainhub sends out is built from it (trainhub.links)
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0,
                                 x_prefix=0)
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path on this site, otherwise None (no open redirect)."""
+    if not target:
+        return None
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target

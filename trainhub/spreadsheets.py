@@ -25,7 +25,9 @@ import csv
 import io
 
 import pandas as pd
+from flask import send_file
 
+from trainhub.localtime import local_today
 from trainhub.sheet_reading import (
     HEADER_MAX_ROW,
     HEADER_SCAN_ROWS,
@@ -45,10 +47,12 @@ __all__ = [
     "Cell",
     "SpreadsheetError",
     "Table",
+    "dated_filename",
     "neutralise",
     "read_table",
     "to_csv",
     "to_xlsx",
+    "xlsx_download",
 ]
 
 #: The MIME type of every ``.xlsx`` the application sends.
@@ -222,3 +226,15 @@ def to_csv(frame: pd.DataFrame) -> bytes:
     """UTF-8 with BOM, so that Excel on Chinese Windows opens it correctly."""
     return _neutralised(frame).to_csv(index=False).encode("utf-8-sig")
 
+
+def dated_filename(stem: str) -> str:
+    """``stem-YYYYMMDD.xlsx`` for today in Beijing (Chinese names are fine)."""
+    return f"{stem}-{local_today():%Y%m%d}.xlsx"
+
+
+def xlsx_download(content: bytes | dict[str, pd.DataFrame], filename: str):
+    """An ``.xlsx`` download named ``filename``: ready bytes, or sheets (:func:`to_xlsx`).
+    Never cached: exports hold data that may change, or personal data."""
+    data = content if isinstance(content, bytes) else to_xlsx(content)
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=filename, max_age=0)

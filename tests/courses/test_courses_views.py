@@ -370,3 +370,27 @@ def test_learner_enrolment_partial(app, make_user, world, make_course):
 
     html = _render_partial(app, office.id, world.learners[6])
     assert "尚未报名任何课程。" in html
+
+
+def test_learner_pages_show_the_enrolments_section(app, client, login, world, make_course):
+    """The courses feature contributes the enrolments to the learner's page and the
+    trainee's own page (``learner_page_sections``); the learners feature knows nothing of
+    courses."""
+    course = make_course(title="结对督导实务")
+    _enrol(app, world, course, 0)
+    learner_id = world.learners[0]
+    login("office")
+    page = client.get(f"/learners/{learner_id}").get_data(as_text=True)
+    section = page.split('id="enrolments"')[1].split("</section>")[0]
+    assert "报名课程" in section and "结对督导实务" in section and "已报名" in section
+    page = client.get(f"/learners/{world.learners[1]}").get_data(as_text=True)
+    assert "尚未报名任何课程。" in page.split('id="enrolments"')[1]
+
+    client.post("/logout")
+    trainee = login("trainee")
+    with app.app_context():
+        db.session.get(Learner, learner_id).user_id = trainee.id
+        db.session.commit()
+    page = client.get("/me").get_data(as_text=True)
+    section = page.split('id="enrolments"')[1].split("</section>")[0]
+    assert "结对督导实务" in section and ">退课</a>" not in section

@@ -47,7 +47,7 @@ NOT_PAGES = {
     "courses.export": "download (.xlsx)",
     "orgs.export": "download (.xlsx)",
     "orgs.pairings_export": "download (.xlsx)",
-    "orgs.coverage_export": "download (.xlsx)",
+    "reports.coverage_export": "download (.xlsx)",
     "imports.template": "download (.xlsx)",
     "imports.rejected": "download (.xlsx)",
     "learners.export": "download (.xlsx)",

@@ -11,13 +11,9 @@ from trainhub.audit.models import AuditEntry
 from trainhub.cli import load_initial_data
 from trainhub.courses.models import Phase, Programme, Track
 from trainhub.extensions import db
+from trainhub.geo.files import CountyError, read_codes
 from trainhub.geo.models import CodeListVersion, County
-from trainhub.geo.operations import (
-    CountyError,
-    load_code_list,
-    read_codes,
-    set_priority,
-)
+from trainhub.geo.operations import load_code_list, set_priority
 
 HEADER = "code,county,prefecture,province\n"
 

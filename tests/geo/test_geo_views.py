@@ -38,7 +38,10 @@ def test_bad_filters_do_not_break_the_list(client, login, reference_data):
     login("office")
     response = client.get("/counties?province=99&priority=maybe&page=abc")
     assert response.status_code == 200
-    assert "共 2978 个" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "共 2978 个" in page
+    # said in Chinese, not WTForms' "Not a valid choice."
+    assert "请从列表中选择省份。" in page and "请从列表中选择：全部、仅重点帮扶县或非重点帮扶县。" in page
     assert client.get("/counties?page=9999").status_code == 200
 
 

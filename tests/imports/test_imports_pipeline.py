@@ -36,7 +36,7 @@ from trainhub.imports.planner import plan_import
 from trainhub.imports.reading import read_roster
 from trainhub.imports.workbooks import rejected_rows_workbook, template_workbook
 from trainhub.learners.models import Learner, Qualification
-from trainhub.learners.operations import learner_by_id_number
+from trainhub.learners.search import learner_by_id_number
 from trainhub.orgs.models import Organisation, OrgKind
 from trainhub.pii import cipher
 

@@ -11,6 +11,7 @@ from trainhub.extensions import db
 from trainhub.learners import queries
 from trainhub.learners.models import Learner, Qualification
 from trainhub.learners.queries import AccountStatus, LearnerFilters
+from trainhub.learners.search import parse_search
 from trainhub.pii import looks_personal
 
 
@@ -29,7 +30,7 @@ from trainhub.pii import looks_personal
 )
 def test_search_is_recognised_by_shape(app, text, kind):
     with app.app_context():
-        search = queries.parse_search(text)
+        search = parse_search(text)
     assert (search.kind if search else None) == kind
     assert looks_personal(text) == (kind in ("id_number", "phone"))
 

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from trainhub.accounts.models import Role
-
-
-def _choices(pairs) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+from trainhub.auth import Role
+from trainhub.forms import OneOfChoices, choices, clean
 
 
 class LoginForm(FlaskForm):
     username = StringField(
-        "用户名或手机号", filters=[_strip],
+        "用户名或手机号", filters=[clean],
         validators=[DataRequired("请输入用户名。"), Length(max=64, message="用户名不能超过 64 个字符。")],
         render_kw={"autocomplete": "username", "autocapitalize": "none"},
     )
@@ -70,30 +63,26 @@ class ActivationForm(FlaskForm):
 
 class UserCreateForm(FlaskForm):
     username = StringField(
-        "用户名", filters=[_strip], validators=[DataRequired("请输入用户名。")],
+        "用户名", filters=[clean], validators=[DataRequired("请输入用户名。")],
         description="3–64 位字母、数字或 _ . @ -，用于登录。",
         render_kw={"autocapitalize": "none", "autocomplete": "off"},
     )
     display_name = StringField(
-        "姓名", filters=[_strip],
+        "姓名", filters=[clean],
         validators=[Optional(), Length(max=64, message="姓名不能超过 64 个字符。")],
         description="页面上显示的名称；留空则使用用户名。",
     )
-    role = SelectField("角色", choices=_choices(Role.choices()), validate_choice=False,
-                       validators=[DataRequired("请选择角色。")])
+    role = SelectField("角色", choices=choices(Role.choices()), validate_choice=False,
+                       validators=[DataRequired("请选择角色。"), OneOfChoices("请选择列表中的角色。")])
     scope_code = StringField(
-        "负责区域代码", filters=[_strip],
+        "负责区域代码", filters=[clean],
         description="仅实施点联络员填写：省级 2 位代码（如 52 贵州省）或县级 6 位代码（如 520221）。",
     )
     temporary_password = StringField(
-        "临时密码", filters=[_strip],
+        "临时密码", filters=[clean],
         description="留空则自动生成。用户首次登录时必须改为自己的密码。",
         render_kw={"autocomplete": "off"},
     )
-
-    def validate_role(self, field) -> None:
-        if field.data not in {r.value for r in Role}:
-            raise ValidationError("请选择列表中的角色。")
 
 
 class UserFilterForm(FlaskForm):
@@ -102,28 +91,28 @@ class UserFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    role = SelectField("角色", choices=_choices([("", "全部角色"), *Role.choices()]),
+    role = SelectField("角色", choices=choices([("", "全部角色"), *Role.choices()]),
                        validate_choice=False)
-    q = StringField("搜索", filters=[_strip], render_kw={"placeholder": "用户名或姓名"})
+    q = StringField("搜索", filters=[clean], render_kw={"placeholder": "用户名或姓名"})
+
+
+EXPIRY_CHOICE_ERROR = "请选择列表中的有效期。"
 
 
 class TokenCreateForm(FlaskForm):
     name = StringField(
-        "令牌名称", filters=[_strip],
+        "令牌名称", filters=[clean],
         validators=[DataRequired("请填写令牌名称，例如用途或对接的系统。"),
                     Length(max=100, message="令牌名称不能超过 100 个字符。")],
         description="例如“联合会官网同步”，便于日后辨认和撤销。",
     )
     expires_in_days = SelectField(
         "有效期",
-        choices=_choices([("30", "30 天"), ("90", "90 天"), ("365", "一年"),
-                          ("0", "长期有效（直到撤销）")]),
+        choices=choices([("30", "30 天"), ("90", "90 天"), ("365", "一年"),
+                         ("0", "长期有效（直到撤销）")]),
         default="90", validate_choice=False,
+        validators=[DataRequired(EXPIRY_CHOICE_ERROR), OneOfChoices(EXPIRY_CHOICE_ERROR)],
     )
-
-    def validate_expires_in_days(self, field) -> None:
-        if field.data not in {choice.value for choice in field.choices}:
-            raise ValidationError("请选择列表中的有效期。")
 
 
 class ConfirmForm(FlaskForm):

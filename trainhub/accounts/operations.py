@@ -18,6 +18,7 @@ from trainhub.audit.operations import record
 from trainhub.db import utcnow
 from trainhub.extensions import db
 from trainhub.geo.models import County
+from trainhub.refusals import Refusal
 from trainhub.text import clean_line
 from trainhub.transaction import durable
 
@@ -36,13 +37,8 @@ ACTIVATION_LINK_DAYS = 14
 MAX_TOKEN_DAYS = 3650
 
 
-class AccountError(ValueError):
-    """A refused account change; ``field`` names the input at fault, ``message`` is Chinese."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class AccountError(Refusal):
+    """A refused account change."""
 
 
 def password_problem(password: str, *, username: str | None = None) -> str | None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     abort,
@@ -18,7 +15,6 @@ from flask import (
     url_for,
 )
 from flask_limiter import RateLimitExceeded
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from trainhub.accounts import operations, queries, signin
@@ -34,99 +30,23 @@ from trainhub.accounts.forms import (
 from trainhub.accounts.models import Role, User
 from trainhub.accounts.operations import AccountError, ActivationRefused
 from trainhub.accounts.session import sign_in, sign_out
+from trainhub.accounts.throttle import login_throttled, throttled
 from trainhub.auth import public, roles_required, signed_in
-from trainhub.errors import handle_http_exception
-from trainhub.extensions import db, limiter
+from trainhub.extensions import db
+from trainhub.security import safe_next
 
 bp = Blueprint("accounts", __name__)
+bp.register_error_handler(RateLimitExceeded, login_throttled)
 
 HOME = "/"
 USERS_PER_PAGE = 50
-
-
-# sign-in throttling --------------------------------------------------------------------------
-#
-# Only failed attempts count (``deduct_when``), in three buckets: an account tried from one
-# address (the lock-out a guesser at one desk meets), one address whatever the account (a
-# guesser trying many names), and an account from every address together — far higher,
-# so that someone guessing elsewhere cannot keep the user out of their own desk for long.
-# The counts live in Redis, or in the database without Redis (trainhub.limit_storage), so
-# that every process of the installation shares them.
-
-
-def _config_limit(key: str):
-    return lambda: current_app.config[key]
-
-
-def _account_key() -> str:
-    """The account being tried, whatever the address (a trainee's mobile number counts
-    against their user name), as a keyed hash; worked out once per request."""
-    if "login_account_key" not in g:
-        g.login_account_key = signin.throttle_key(request.form.get("username") or "")
-    return g.login_account_key
-
-
-def _account_and_address_key() -> str:
-    return f"{_account_key()}@{get_remote_address()}"
-
-
-def _login_failed(response) -> bool:
-    """Only failed attempts count against the limits (``deduct_when``)."""
-    return bool(g.get("login_failed"))
-
-
-_LOGIN_LIMITS = [
-    limiter.limit(_config_limit("LOGIN_LIMIT_USER_ADDRESS"), key_func=_account_and_address_key,
-                  methods=["POST"], deduct_when=_login_failed, scope="login-account-address"),
-    limiter.limit(_config_limit("LOGIN_LIMIT_ADDRESS"), key_func=get_remote_address,
-                  methods=["POST"], deduct_when=_login_failed, scope="login-address"),
-    limiter.limit(_config_limit("LOGIN_LIMIT_USER"), key_func=_account_key,
-                  methods=["POST"], deduct_when=_login_failed, scope="login-account"),
-]
-
-
-def _throttled(view):
-    for limit in _LOGIN_LIMITS:
-        view = limit(view)
-    return view
-
-
-@bp.errorhandler(RateLimitExceeded)
-def login_throttled(error: RateLimitExceeded):
-    """Too many failed sign-ins: the sign-in page again, saying how long to wait."""
-    if request.endpoint != "accounts.login":
-        return handle_http_exception(error)
-    minutes = 1
-    breached = limiter.current_limit
-    if breached is not None:
-        # reset_at is a whole second, rounded up: do not turn 60.4 s into "2 minutes"
-        minutes = max(1, round((breached.reset_at - time.time()) / 60))
-    form = LoginForm()
-    form.form_errors.append(f"登录失败次数过多，请 {minutes} 分钟后再试。")
-    response = make_response(render_template("accounts/login.html", form=form), 429)
-    response.headers["Retry-After"] = str(minutes * 60)
-    return response
-
-
-def safe_next(target: str | None) -> str | None:
-    """``target`` when it is a path on this site, otherwise None (no open redirect)."""
-    if not target:
-        return None
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 # sign-in, sign-out, password -----------------------------------------------------------------
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@_throttled
+@throttled
 @public
 def login():
     next_url = safe_next(request.args.get("next"))

@@ -68,3 +68,10 @@ def record_many(
     session.add_all(entries)
     session.flush()
     return entries
+
+
+def record_export(action: str, filters: dict, rows: int) -> AuditEntry:
+    """Record an export of a register (who took which rows out): the filters that were set
+    and the number of rows. ``filters`` must hold no personal number (no search text)."""
+    detail = {key: value for key, value in filters.items() if value not in (None, False, "")}
+    return record(action, detail={"filters": detail, "rows": rows})

@@ -7,170 +7,33 @@ from dataclasses import dataclass
 
 from flask import url_for
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
 
-from trainhub.accounts.models import Role
-from trainhub.api import Int, PageArgs, api_user, json_body, page_schema, paginate, problem
-from trainhub.auth import roles_required
+from trainhub.api import api_user, json_body, paginate, problem, refused
+from trainhub.auth import Role, roles_required
 from trainhub.courses import operations, queries
-from trainhub.courses.models import Course, CourseMode, Enrolment, EnrolmentStatus, SessionStatus
+from trainhub.courses.models import Course, Enrolment
 from trainhub.courses.queries import COURSE_READERS, ENROLLERS
+from trainhub.courses.schemas import (
+    CourseArgs,
+    CourseDetailSchema,
+    CoursePageSchema,
+    EnrolmentArgs,
+    EnrolmentCreatedSchema,
+    EnrolmentCreateSchema,
+    EnrolmentPageSchema,
+    EnrolmentSchema,
+    EnrolmentWithdrawResultSchema,
+    EnrolmentWithdrawSchema,
+)
 from trainhub.db import utcnow
 from trainhub.extensions import db
+from trainhub.learners.queries import get_learner
 
 blp = Blueprint(
     "courses_api", __name__, url_prefix="/api/v1",
     description="课程与报名：课程及其名额、报名名单、报名与退课（含候补名单）。实施点联络员只能看到和"
                 "办理其负责区域内学员的报名；讲师只能看到其任教的课程。",
 )
-
-STATUS_VALUES = [status.value for status in EnrolmentStatus]
-STATUS_HELP = "报名状态：" + "、".join(f"{s.value} {s.label}" for s in EnrolmentStatus)
-MODE_HELP = "授课形式：" + "、".join(f"{m.value} {m.label}" for m in CourseMode)
-ID_ERRORS = {"required": "必须填写此字段。", "null": "此字段不能为 null。", "invalid": "应为整数。"}
-
-
-# schemas -------------------------------------------------------------------------------------
-
-
-class CourseSessionSchema(Schema):
-    class Meta:
-        ordered = True
-
-    id = Int(required=True)
-    title = fields.String(allow_none=True, required=True, metadata={"description": "本次课内容"})
-    starts_at = fields.AwareDateTime(required=True)
-    ends_at = fields.AwareDateTime(required=True)
-    venue = fields.String(allow_none=True, required=True, metadata={"description": "线下地点"})
-    meeting_url = fields.String(allow_none=True, required=True, metadata={"description": "线上会议链接"})
-    status = fields.Enum(SessionStatus, by_value=True, required=True,
-                         metadata={"description": "scheduled 已排期、cancelled 已取消"})
-
-
-class CourseOverviewSchema(Schema):
-    class Meta:
-        ordered = True
-
-    id = Int(required=True)
-    code = fields.String(required=True, metadata={"description": "课程编号，例如 P1-ORG-01"})
-    title = fields.String(required=True, metadata={"description": "课程名称"})
-    phase_id = Int(required=True)
-    phase = fields.String(required=True, metadata={"description": "阶段名称"})
-    track_id = Int(required=True)
-    track = fields.String(required=True, metadata={"description": "课程模块名称"})
-    class_hours = fields.Float(required=True, metadata={"description": "学时"})
-    mode = fields.Enum(CourseMode, by_value=True, required=True, metadata={"description": MODE_HELP})
-    mode_label = fields.String(required=True, metadata={"description": "授课形式的中文名称"})
-    capacity = Int(allow_none=True, required=True, metadata={"description": "容量；null 表示不限人数"})
-    enrolled = Int(required=True, metadata={"description": "已报名人数（全部区域）"})
-    waitlisted = Int(required=True, metadata={"description": "候补人数（全部区域）"})
-    free_places = Int(allow_none=True, required=True,
-                                 metadata={"description": "剩余名额；null 表示不限人数"})
-    instructors = fields.List(fields.String(), required=True, metadata={"description": "讲师姓名"})
-
-
-class CourseDetailSchema(CourseOverviewSchema):
-    description = fields.String(allow_none=True, required=True, metadata={"description": "课程简介"})
-    completion_min_rate = fields.Float(required=True, metadata={"description": "结业所需的最低出勤率（0–1）"})
-    has_assessment = fields.Boolean(required=True, metadata={"description": "是否有考核"})
-    sessions = fields.List(fields.Nested(CourseSessionSchema), required=True, metadata={"description": "课次"})
-
-
-CoursePageSchema = page_schema(CourseOverviewSchema, "CoursePage")
-
-
-class CourseArgs(PageArgs):
-    phase_id = Int(metadata={"description": "阶段编号"},
-                              error_messages={"invalid": "阶段编号应为整数。"})
-    track_id = Int(metadata={"description": "课程模块编号"},
-                              error_messages={"invalid": "课程模块编号应为整数。"})
-    q = fields.String(validate=validate.Length(max=50, error="最多 {max} 个字符。"),
-                      metadata={"description": "课程名称或编号的一部分"})
-
-
-class EnrolmentSchema(Schema):
-    class Meta:
-        ordered = True
-
-    id = Int(required=True)
-    course_id = Int(required=True)
-    course_code = fields.String(attribute="course.code", required=True)
-    course_title = fields.String(attribute="course.title", required=True)
-    learner_id = Int(required=True)
-    learner_name = fields.String(attribute="learner.name", required=True, metadata={"description": "学员姓名"})
-    id_number_masked = fields.String(attribute="learner.id_number_masked", required=True,
-                                     metadata={"description": "身份证号码（脱敏）"})
-    phone_masked = fields.String(attribute="learner.phone_masked", allow_none=True, required=True,
-                                 metadata={"description": "手机号码（脱敏）"})
-    organisation_id = Int(attribute="learner.organisation_id", required=True)
-    organisation = fields.String(attribute="learner.organisation.name", required=True,
-                                 metadata={"description": "所在机构"})
-    county_code = fields.String(attribute="learner.organisation.county_code", required=True,
-                                metadata={"description": "机构所在县的 6 位代码"})
-    status = fields.Enum(EnrolmentStatus, by_value=True, required=True, metadata={"description": STATUS_HELP})
-    status_label = fields.Function(lambda e: e.status.label, required=True,
-                                   metadata={"description": "报名状态的中文名称"})
-    waitlist_position = Int(allow_none=True, required=True,
-                                       metadata={"description": "候补顺位（1 为最先补入）；非候补为 null"})
-    enrolled_at = fields.AwareDateTime(required=True, metadata={"description": "报名时间"})
-    withdrawn_at = fields.AwareDateTime(allow_none=True, required=True, metadata={"description": "退课时间"})
-    withdraw_reason = fields.String(allow_none=True, required=True, metadata={"description": "退课原因"})
-
-
-EnrolmentPageSchema = page_schema(EnrolmentSchema, "EnrolmentPage")
-
-
-class EnrolmentCreatedSchema(EnrolmentSchema):
-    warning = fields.String(allow_none=True, required=True,
-                            metadata={"description": "课程已开课或已结束时的提醒（报名前已开始的课次不计入"
-                                                     "出勤率）；课程尚未开课时为 null"})
-
-
-class EnrolmentArgs(PageArgs):
-    course_id = Int(metadata={"description": "只列出此课程的报名"},
-                               error_messages={"invalid": "课程编号应为整数。"})
-    learner_id = Int(metadata={"description": "只列出此学员的报名"},
-                                error_messages={"invalid": "学员编号应为整数。"})
-    status = fields.String(validate=validate.OneOf(STATUS_VALUES, error="报名状态应为以下之一："
-                                                   + "、".join(STATUS_VALUES) + "。"),
-                           metadata={"description": STATUS_HELP})
-
-
-class _InputBase(Schema):
-    #: Chinese messages for an unknown field and for a body that is not a JSON object.
-    error_messages = {"unknown": "未知字段。", "type": "请求体应为 JSON 对象。"}
-
-    class Meta:
-        ordered = True
-
-
-class EnrolmentCreateSchema(_InputBase):
-    learner_id = Int(required=True, strict=True, error_messages=ID_ERRORS,
-                                metadata={"description": "学员编号（须在调用者的负责区域内）"})
-    course_id = Int(required=True, strict=True, error_messages=ID_ERRORS,
-                               metadata={"description": "课程编号"})
-    waitlist = fields.Boolean(load_default=True,
-                              error_messages={"invalid": "应为 true 或 false。", "null": "应为 true 或 false。"},
-                              metadata={"description": "课程已满时是否进入候补名单（默认 true）；"
-                                                       "false 时课程已满则以 409 拒绝"})
-
-
-class EnrolmentWithdrawSchema(_InputBase):
-    reason = fields.String(required=True,
-                           error_messages={"required": "请填写退课原因。", "null": "请填写退课原因。",
-                                           "invalid": "退课原因应为字符串。"},
-                           metadata={"description": f"退课原因（必填，最多 {operations.WITHDRAW_REASON_MAX} 字）"})
-
-
-class EnrolmentWithdrawResultSchema(Schema):
-    class Meta:
-        ordered = True
-
-    enrolment = fields.Nested(EnrolmentSchema, required=True, metadata={"description": "已退课的报名"})
-    promoted = fields.Nested(EnrolmentSchema, allow_none=True, required=True,
-                             metadata={"description": "从候补名单自动补入的报名；无人补入（或补入者不在"
-                                                      "调用者的负责区域内）时为 null"})
-
 
 # helpers -------------------------------------------------------------------------------------
 
@@ -204,10 +67,6 @@ class _Created:
 
     def __getattr__(self, name: str):
         return getattr(self.enrolment, name)
-
-
-def _refused(error: operations.EnrolmentError, status: int):
-    return problem(status, error.message, errors={error.field: [error.message]})
 
 
 # courses -------------------------------------------------------------------------------------
@@ -305,7 +164,7 @@ def create_enrolment(data):
     sessions have already started: they do not count towards the learner's attendance rate.
     """
     user = api_user()
-    learner = queries.learner_in_area(user, data["learner_id"])
+    learner = get_learner(user, data["learner_id"])
     if learner is None:
         message = "学员不存在，或不在您的负责区域内。"
         return problem(422, message, errors={"learner_id": [message]})
@@ -318,7 +177,7 @@ def create_enrolment(data):
         # enrol the same learner, exactly one creates the enrolment (201), the others see it
         result = operations.enrol_learner(learner, course, waitlist=data["waitlist"])
     except operations.EnrolmentError as exc:
-        return _refused(exc, 409)
+        return refused(exc, 409)
     enrolment_id = result.enrolment.id
     location = {"Location": url_for("courses_api.get_enrolment", enrolment_id=enrolment_id)}
     warning = queries.course_timing(course.id, utcnow()).late_warning
@@ -346,7 +205,7 @@ def withdraw_enrolment(data, enrolment_id: int):
     try:
         promoted = operations.withdraw(enrolment, data["reason"])
     except operations.EnrolmentError as exc:
-        return _refused(exc, 409 if exc.field == "status" else 422)
+        return refused(exc, 409 if exc.field == "status" else 422)
     promoted_id = promoted.id if promoted is not None else None
     return {
         "enrolment": queries.get_enrolment(user, enrolment_id),

@@ -8,7 +8,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
-    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -17,30 +16,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from trainhub.courses.operations import WITHDRAW_REASON_MAX
+from trainhub.forms import OneOfChoices, choices, clean
 
 WAITLIST_LABEL = "课程已满时进入候补名单"
 WAITLIST_HELP = "不勾选时，课程已满则不予报名。"
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _choices(pairs) -> list[SelectChoice]:
-    return [SelectChoice(str(value), label) for value, label in pairs]
-
-
-class _OneOfChoices:
-    """The value must be one of the field's (non-empty) choices."""
-
-    def __init__(self, message: str):
-        self.message = message
-
-    def __call__(self, form, field):
-        if not field.data:
-            return
-        if field.data not in {choice.value for choice in field.choices if choice.value}:
-            raise ValidationError(self.message)
 
 
 class IdListField(SelectMultipleField):
@@ -78,16 +57,16 @@ class CourseFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    phase = SelectField("阶段", choices=_choices([("", "全部阶段")]), validate_choice=False,
-                        validators=[Optional(), _OneOfChoices("请从列表中选择阶段。")])
-    track = SelectField("课程模块", choices=_choices([("", "全部模块")]), validate_choice=False,
-                        validators=[Optional(), _OneOfChoices("请从列表中选择课程模块。")])
-    q = StringField("课程名称或编号", filters=[_strip],
+    phase = SelectField("阶段", choices=choices([("", "全部阶段")]), validate_choice=False,
+                        validators=[Optional(), OneOfChoices("请从列表中选择阶段。")])
+    track = SelectField("课程模块", choices=choices([("", "全部模块")]), validate_choice=False,
+                        validators=[Optional(), OneOfChoices("请从列表中选择课程模块。")])
+    q = StringField("课程名称或编号", filters=[clean],
                     validators=[Optional(), Length(max=50, message="最多 50 个字。")])
 
     def set_choices(self, phases) -> None:
-        self.phase.choices = _choices([("", "全部阶段")] + [(p.id, p.name) for p in phases])
-        self.track.choices = _choices(
+        self.phase.choices = choices([("", "全部阶段")] + [(p.id, p.name) for p in phases])
+        self.track.choices = choices(
             [("", "全部模块")] + [(t.id, f"{p.name} · {t.name}") for p in phases for t in p.tracks]
         )
 
@@ -97,7 +76,7 @@ class LearnerSearchForm(FlaskForm):
     URL (browser history, proxy and server logs)."""
 
     q = StringField(
-        "查找学员", filters=[_strip],
+        "查找学员", filters=[clean],
         validators=[Optional(), Length(max=50, message="最多 50 个字。")],
         description="输入姓名或所在机构名称的一部分，或完整的身份证号码、手机号码。",
         render_kw={"autocomplete": "off"},
@@ -138,18 +117,18 @@ class EnrolOrganisationForm(_LateConfirmation, FlaskForm):
 class EnrolCountyForm(_LateConfirmation, FlaskForm):
     """Enrol every learner of one county (within the user's area)."""
 
-    county = SelectField("县区", choices=_choices([("", "请选择县区")]), validate_choice=False,
+    county = SelectField("县区", choices=choices([("", "请选择县区")]), validate_choice=False,
                          validators=[DataRequired("请选择县区。"),
-                                     _OneOfChoices("请从列表中选择县区（仅限您负责区域内有学员的县区）。")])
+                                     OneOfChoices("请从列表中选择县区（仅限您负责区域内有学员的县区）。")])
     waitlist = BooleanField(WAITLIST_LABEL, default=True, description=WAITLIST_HELP)
 
     def set_choices(self, counties) -> None:
-        self.county.choices = _choices([("", "请选择县区")] + [(c.code, c.label) for c in counties])
+        self.county.choices = choices([("", "请选择县区")] + [(c.code, c.label) for c in counties])
 
 
 class WithdrawForm(FlaskForm):
     reason = TextAreaField(
-        "退课原因", filters=[_strip],
+        "退课原因", filters=[clean],
         validators=[DataRequired("请填写退课原因。"),
                     Length(max=WITHDRAW_REASON_MAX, message=f"退课原因最多 {WITHDRAW_REASON_MAX} 个字。")],
         description="例如：工作调动、时间冲突、本人申请。退课后，候补名单上的第一位学员将自动补入。",

@@ -15,6 +15,7 @@ from trainhub.courses.models import Course, Enrolment, EnrolmentStatus, Phase, P
 from trainhub.db import utcnow
 from trainhub.extensions import db
 from trainhub.learners.models import Learner
+from trainhub.refusals import Refusal
 from trainhub.text import clean_line
 
 #: The programme and its first phase as PRODUCT.md states them (facts, loaded by ``trainhub init``).
@@ -81,13 +82,8 @@ def ensure_initial_programme() -> ProgrammeSetup:
 WITHDRAW_REASON_MAX = 300
 
 
-class EnrolmentError(ValueError):
-    """A refused enrolment change; ``field`` names the input, ``message`` is Chinese."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class EnrolmentError(Refusal):
+    """A refused enrolment change."""
 
 
 def full_message(course: Course, capacity: int | None = None) -> str:

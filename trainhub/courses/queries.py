@@ -19,8 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from trainhub.accounts.models import Role, User
-from trainhub.auth import area_clause
+from trainhub.auth import Actor, Role, area_clause
 from trainhub.courses.models import (
     Course,
     Enrolment,
@@ -32,7 +31,6 @@ from trainhub.courses.models import (
     course_instructor,
 )
 from trainhub.extensions import db
-from trainhub.geo.models import County
 from trainhub.learners.models import Learner
 from trainhub.learners.queries import learner_of_user
 from trainhub.localtime import format_localtime
@@ -55,7 +53,7 @@ def taught_course_ids(user_id: int) -> sa.Select:
     )
 
 
-def course_clause(user: User) -> sa.ColumnElement[bool]:
+def course_clause(user: Actor) -> sa.ColumnElement[bool]:
     """SQL condition limiting courses to those ``user`` may see."""
     if user.role in (Role.OFFICE, Role.COORDINATOR, Role.CERTIFIER):
         return sa.true()
@@ -64,7 +62,7 @@ def course_clause(user: User) -> sa.ColumnElement[bool]:
     return sa.false()
 
 
-def course_list_stmt(user: User, *, phase_id: int | None = None, track_id: int | None = None,
+def course_list_stmt(user: Actor, *, phase_id: int | None = None, track_id: int | None = None,
                      q: str | None = None) -> sa.Select:
     """Courses ``user`` may see, by phase, track and code."""
     stmt = (
@@ -86,12 +84,12 @@ def course_list_stmt(user: User, *, phase_id: int | None = None, track_id: int |
     return stmt
 
 
-def list_courses(user: User, **filters) -> list[Course]:
+def list_courses(user: Actor, **filters) -> list[Course]:
     """The courses of :func:`course_list_stmt`, loaded."""
     return list(db.session.scalars(course_list_stmt(user, **filters)).unique().all())
 
 
-def get_course(user: User, course_id: int) -> Course | None:
+def get_course(user: Actor, course_id: int) -> Course | None:
     """The course, or None when it does not exist or ``user`` may not see it."""
     return db.session.scalar(
         sa.select(Course)
@@ -100,7 +98,8 @@ def get_course(user: User, course_id: int) -> Course | None:
     )
 
 
-def course_by_code(code: str) -> Course | None:
+def course_by_code(code: str | None) -> Course | None:
+    """The course with this code (as typed: spaces and case do not matter), or None."""
     return db.session.scalar(sa.select(Course).where(Course.code == (code or "").strip().upper()))
 
 
@@ -125,7 +124,7 @@ class CourseCounts:
         return self.capacity is not None and self.enrolled >= self.capacity
 
 
-def course_counts(courses: list[Course], user: User | None = None) -> dict[int, CourseCounts]:
+def course_counts(courses: list[Course], user: Actor | None = None) -> dict[int, CourseCounts]:
     """Enrolled, waitlisted and withdrawn learners of each course (all areas: capacity is
     shared); for a coordinator also the enrolled learners of their area."""
     ids = [course.id for course in courses]
@@ -235,7 +234,7 @@ def course_sessions(course_id: int) -> list[TrainingSession]:
 # enrolments ----------------------------------------------------------------------------------
 
 
-def enrolment_clause(user: User) -> sa.ColumnElement[bool]:
+def enrolment_clause(user: Actor) -> sa.ColumnElement[bool]:
     """SQL condition limiting enrolments to those ``user`` may see (the statement must join
     :class:`Learner` and :class:`Organisation`)."""
     if user.role == Role.INSTRUCTOR:
@@ -246,7 +245,7 @@ def enrolment_clause(user: User) -> sa.ColumnElement[bool]:
 
 
 def enrolment_list_stmt(
-    user: User,
+    user: Actor,
     *,
     course_id: int | None = None,
     learner_id: int | None = None,
@@ -284,12 +283,12 @@ def enrolment_list_stmt(
     )
 
 
-def course_enrolments(user: User, course_id: int, status: EnrolmentStatus) -> sa.Select:
+def course_enrolments(user: Actor, course_id: int, status: EnrolmentStatus) -> sa.Select:
     """One course's enrolments of one status that ``user`` may see (for a paged list)."""
     return enrolment_list_stmt(user, course_id=course_id, status=status)
 
 
-def waiting_list(user: User, course_id: int) -> list[Enrolment]:
+def waiting_list(user: Actor, course_id: int) -> list[Enrolment]:
     """The course's waiting list in order (a coordinator sees their area's part of it, with
     each learner's place in the whole list)."""
     return list(
@@ -299,7 +298,7 @@ def waiting_list(user: User, course_id: int) -> list[Enrolment]:
     )
 
 
-def get_enrolment(user: User, enrolment_id: int) -> Enrolment | None:
+def get_enrolment(user: Actor, enrolment_id: int) -> Enrolment | None:
     """The enrolment, or None when it does not exist or ``user`` may not see it."""
     return db.session.scalars(
         enrolment_list_stmt(user).where(Enrolment.id == enrolment_id)
@@ -330,108 +329,10 @@ def enrolments_of_learner(learner_id: int) -> list[Enrolment]:
     )
 
 
-def enrolments_of_user(user: User) -> list[Enrolment]:
+def enrolments_of_user(user: Actor) -> list[Enrolment]:
     """A trainee's own enrolments (none when the account has no learner record)."""
     learner = learner_of_user(user)
     return enrolments_of_learner(learner.id) if learner is not None else []
-
-
-# learners to enrol ---------------------------------------------------------------------------
-
-
-def _learners_in_area(user: User) -> sa.Select:
-    return (
-        sa.select(Learner)
-        .join(Organisation, Organisation.id == Learner.organisation_id)
-        .where(area_clause(user, Organisation.county_code))
-    )
-
-
-def learner_in_area(user: User, learner_id: int) -> Learner | None:
-    """The learner, or None when they do not exist or lie outside ``user``'s area."""
-    return db.session.scalar(_learners_in_area(user).where(Learner.id == learner_id))
-
-
-def learners_in_area(user: User, learner_ids: list[int]) -> list[Learner]:
-    """The learners among ``learner_ids`` that ``user`` may see, in the order given."""
-    if not learner_ids:
-        return []
-    found = {
-        learner.id: learner
-        for learner in db.session.scalars(_learners_in_area(user).where(Learner.id.in_(learner_ids)))
-    }
-    return [found[i] for i in dict.fromkeys(learner_ids) if i in found]
-
-
-@dataclass(frozen=True)
-class OrganisationChoice:
-    organisation: Organisation
-    learners: int
-
-
-def organisations_matching(user: User, q: str | None, *, limit: int = 20) -> list[OrganisationChoice]:
-    """Organisations in ``user``'s area whose name contains ``q`` and that have learners."""
-    text = (q or "").strip()
-    if not text:
-        return []
-    count = sa.func.count(Learner.id)
-    rows = db.session.execute(
-        sa.select(Organisation, count)
-        .join(Learner, Learner.organisation_id == Organisation.id)
-        .where(area_clause(user, Organisation.county_code),
-               Organisation.name.contains(text, autoescape=True))
-        .group_by(Organisation.id)
-        .order_by(Organisation.county_code, Organisation.name)
-        .limit(limit)
-    )
-    return [OrganisationChoice(org, n) for org, n in rows]
-
-
-def learners_of_organisation(user: User, organisation_id: int) -> list[Learner]:
-    """Every learner of the organisation (in ``user``'s area), by name."""
-    return list(
-        db.session.scalars(
-            _learners_in_area(user)
-            .where(Learner.organisation_id == organisation_id)
-            .order_by(Learner.name, Learner.id)
-        )
-    )
-
-
-@dataclass(frozen=True)
-class CountyChoice:
-    code: str
-    name: str
-    province: str
-    learners: int
-
-    @property
-    def label(self) -> str:
-        return f"{self.province} {self.name}（{self.code}，{self.learners} 名学员）"
-
-
-def counties_with_learners(user: User) -> list[CountyChoice]:
-    """Counties of ``user``'s area that have learners, with how many."""
-    rows = db.session.execute(
-        sa.select(County.code, County.name, County.province, sa.func.count(Learner.id))
-        .join(Organisation, Organisation.county_code == County.code)
-        .join(Learner, Learner.organisation_id == Organisation.id)
-        .where(area_clause(user, County.code))
-        .group_by(County.code, County.name, County.province)
-        .order_by(County.code)
-    )
-    return [CountyChoice(*row) for row in rows]
-
-
-def learners_of_county(user: User, county_code: str) -> list[Learner]:
-    """Every learner of the county's organisations (in ``user``'s area), by organisation and name."""
-    return list(
-        db.session.scalars(
-            _learners_in_area(user)
-            .where(Organisation.county_code == county_code)
-            .order_by(Organisation.name, Learner.name, Learner.id)
-        )
-    )
 
 
 def enrolment_status_of(course_id: int, learner_ids: list[int]) -> dict[int, Enrolment]:
@@ -456,7 +357,7 @@ EXPORT_COLUMNS = [
 ]
 
 
-def enrolment_frame(user: User, course: Course) -> pd.DataFrame:
+def enrolment_frame(user: Actor, course: Course) -> pd.DataFrame:
     """The course's enrolments that ``user`` may see, one row each; ID and phone masked."""
     rows = []
     stmt = enrolment_list_stmt(user, course_id=course.id).options(

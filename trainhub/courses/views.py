@@ -4,12 +4,9 @@ and the enrolment export."""
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from trainhub.accounts.views import safe_next
 from trainhub.audit.operations import record
 from trainhub.auth import roles_required
 from trainhub.courses import operations, queries
@@ -25,15 +22,18 @@ from trainhub.courses.models import Course, EnrolmentStatus
 from trainhub.courses.queries import COURSE_READERS, ENROLLERS
 from trainhub.db import utcnow
 from trainhub.extensions import db
+from trainhub.figures import Section
+from trainhub.learners import queries as learner_queries
 from trainhub.learners.models import Learner
-from trainhub.learners.queries import find_learners, organisation_in_area
+from trainhub.learners.signals import learner_page_sections
+from trainhub.orgs.queries import get_organisation
 from trainhub.ratelimits import heavy
-from trainhub.spreadsheets import to_xlsx
+from trainhub.security import safe_next
+from trainhub.spreadsheets import xlsx_download
 
 bp = Blueprint("courses", __name__)
 
 ENROLLED_PER_PAGE = 100
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _course_or_404(course_id: int) -> Course:
@@ -45,6 +45,16 @@ def _course_or_404(course_id: int) -> Course:
 
 def _int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
+
+
+def learner_enrolments_section(sender, *, learner: Learner) -> Section:
+    """The learner's enrolments, on the learner's page and the trainee's own page (the
+    page has decided that the reader may see the learner)."""
+    return Section("courses/_learner_enrolments.html",
+                   {"enrolments": queries.enrolments_of_learner(learner.id)}, order=10)
+
+
+learner_page_sections.connect(learner_enrolments_section)
 
 
 # reading -------------------------------------------------------------------------------------
@@ -105,11 +115,9 @@ def export(course_id: int):
     """The course's enrolments (of the reader's area) as a workbook; ID and phone masked."""
     course = _course_or_404(course_id)
     frame = queries.enrolment_frame(current_user, course)
-    data = to_xlsx({"报名名单": frame})
     record("course.export_enrolments", target_type="course", target_id=course.id,
            detail={"rows": len(frame)})
-    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=f"{course.code}-报名名单.xlsx")
+    return xlsx_download({"报名名单": frame}, f"{course.code}-报名名单.xlsx")
 
 
 # enrolling -----------------------------------------------------------------------------------
@@ -121,15 +129,15 @@ def _render_enrol(course: Course, q: str | None, *, search_form=None, selection_
     search = organisations = None
     statuses: dict = {}
     if q and not search_form.errors:
-        search = find_learners(current_user, q, organisation_names=True)
+        search = learner_queries.find_learners(current_user, q, organisation_names=True)
         statuses = queries.enrolment_status_of(course.id, [learner.id for learner in search.learners])
         if search.kind == "name":
-            organisations = queries.organisations_matching(current_user, q)
+            organisations = learner_queries.organisations_matching(current_user, q)
     selection_form = selection_form or EnrolSelectionForm(formdata=None, q=q)
     if search is not None and len(search.learners) == 1 and not selection_form.learner_ids.data:
         selection_form.learner_ids.data = [search.learners[0].id]  # one found: ticked already
     county_form = county_form or EnrolCountyForm(formdata=None)
-    county_form.set_choices(queries.counties_with_learners(current_user))
+    county_form.set_choices(learner_queries.counties_with_learners(current_user))
     return render_template(
         "courses/enrol.html",
         course=course,
@@ -202,7 +210,7 @@ def enrol_selection(course_id: int):
     form = EnrolSelectionForm()
     if form.validate_on_submit() & _late_confirmed(course, form):
         wanted = list(dict.fromkeys(form.learner_ids.data))
-        learners = queries.learners_in_area(current_user, wanted)
+        learners = learner_queries.learners_by_ids(current_user, wanted)
         if len(learners) == len(wanted):
             return _enrol_and_report(course, learners, waitlist=form.waitlist.data,
                                      what=f"所选 {len(learners)} 名学员")
@@ -216,10 +224,10 @@ def enrol_organisation(course_id: int):
     course = _course_or_404(course_id)
     form = EnrolOrganisationForm()
     if form.validate_on_submit() & _late_confirmed(course, form):
-        organisation = organisation_in_area(current_user, form.organisation_id.data)
+        organisation = get_organisation(current_user, form.organisation_id.data)
         if organisation is None:
             abort(404)
-        learners = queries.learners_of_organisation(current_user, organisation.id)
+        learners = learner_queries.learners_of_organisation(current_user, organisation.id)
         if learners:
             return _enrol_and_report(course, learners, waitlist=form.waitlist.data,
                                      what=f"机构“{organisation.name}”的 {len(learners)} 名学员")
@@ -232,11 +240,11 @@ def enrol_organisation(course_id: int):
 def enrol_county(course_id: int):
     course = _course_or_404(course_id)
     form = EnrolCountyForm()
-    counties = queries.counties_with_learners(current_user)
+    counties = learner_queries.counties_with_learners(current_user)
     form.set_choices(counties)
     if form.validate_on_submit() & _late_confirmed(course, form):
         county = next(c for c in counties if c.code == form.county.data)
-        learners = queries.learners_of_county(current_user, county.code)
+        learners = learner_queries.learners_of_county(current_user, county.code)
         return _enrol_and_report(course, learners, waitlist=form.waitlist.data,
                                  what=f"{county.province}{county.name}的 {len(learners)} 名学员")
     return _render_enrol(course, None, county_form=form, status=422)

@@ -9,27 +9,20 @@ Terms used throughout:
   code of the organisation a learner belongs to (or of the county itself). Courses are not
   tied to a place: a coordinator's courses are those in which a learner of their area is
   enrolled, and their sessions are the sessions of those courses;
-- a trainee's attendance rates follow the rule of :mod:`trainhub.attendance.rates` (only
-  sessions after their enrolment count), read through :mod:`trainhub.attendance.queries`.
-
-Results are plain dataclasses so that templates never touch the database.
+Results are plain dataclasses so that templates never touch the database. The summaries of
+one person (an instructor's, a trainee's) are in :mod:`trainhub.dashboard.personal`.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import redis
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
 
-from trainhub.accounts.models import Role, User
 from trainhub.attendance.models import Attendance
-from trainhub.attendance.queries import CourseProgress, learner_progress
-from trainhub.auth import area_clause
+from trainhub.auth import Actor, Role, area_clause
 from trainhub.certificates.models import Certificate, CertificateKind, CertificateStatus
 from trainhub.courses.models import (
     Course,
@@ -38,15 +31,12 @@ from trainhub.courses.models import (
     EnrolmentStatus,
     SessionStatus,
     TrainingSession,
-    course_instructor,
 )
 from trainhub.extensions import db
 from trainhub.geo.models import County
 from trainhub.geo.operations import EXPECTED_PRIORITY_COUNT
 from trainhub.learners.models import Learner
 from trainhub.orgs.models import Organisation, OrgKind
-
-log = logging.getLogger(__name__)
 
 #: How many sessions the dashboards list.
 LIST_LIMIT = 10
@@ -84,11 +74,11 @@ def upcoming(now: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(TrainingSession.status != SessionStatus.CANCELLED, TrainingSession.ends_at > now)
 
 
-def _count(stmt) -> int:
+def count(stmt) -> int:
     return db.session.scalar(stmt) or 0
 
 
-def _session_items(where, limit: int = LIST_LIMIT) -> list[SessionItem]:
+def session_items(where, limit: int = LIST_LIMIT) -> list[SessionItem]:
     stmt = (
         sa.select(
             TrainingSession.id,
@@ -160,11 +150,11 @@ class AreaSummary:
         return sum(count for _, count in self.organisations)
 
 
-def _whole_programme(user: User) -> bool:
+def _whole_programme(user: Actor) -> bool:
     return user.role in (Role.OFFICE, Role.CERTIFIER)
 
 
-def _area_course_ids(user: User):
+def _area_course_ids(user: Actor):
     """Ids of the courses a coordinator's learners are enrolled in (a subquery)."""
     return (
         sa.select(Enrolment.course_id)
@@ -178,11 +168,11 @@ def _area_course_ids(user: User):
     )
 
 
-def area_summary(user: User, now: datetime) -> AreaSummary:
+def area_summary(user: Actor, now: datetime) -> AreaSummary:
     """The office's figures for the whole programme, a coordinator's for their area."""
     in_area = area_clause(user, Organisation.county_code)
 
-    learners = _count(
+    learners = count(
         sa.select(sa.func.count(Learner.id))
         .join(Organisation, Organisation.id == Learner.organisation_id)
         .where(in_area)
@@ -203,15 +193,15 @@ def area_summary(user: User, now: datetime) -> AreaSummary:
         course_ids = _area_course_ids(user)
         course_scope = Course.id.in_(course_ids)
         session_scope = TrainingSession.course_id.in_(course_ids)
-    courses = _count(sa.select(sa.func.count(Course.id)).where(course_scope))
-    sessions_held = _count(
+    courses = count(sa.select(sa.func.count(Course.id)).where(course_scope))
+    sessions_held = count(
         sa.select(sa.func.count(TrainingSession.id)).where(session_scope, held(now))
     )
-    sessions_upcoming = _count(
+    sessions_upcoming = count(
         sa.select(sa.func.count(TrainingSession.id)).where(session_scope, upcoming(now))
     )
 
-    attendance_records = _count(
+    attendance_records = count(
         sa.select(sa.func.count(Attendance.id))
         .join(Learner, Learner.id == Attendance.learner_id)
         .join(Organisation, Organisation.id == Learner.organisation_id)
@@ -238,11 +228,11 @@ def area_summary(user: User, now: datetime) -> AreaSummary:
         certificates_valid=certificates.get(CertificateStatus.VALID, 0),
         certificates_revoked=certificates.get(CertificateStatus.REVOKED, 0),
         coverage=priority_coverage(user),
-        next_sessions=_session_items(sa.and_(session_scope, upcoming(now))),
+        next_sessions=session_items(sa.and_(session_scope, upcoming(now))),
     )
 
 
-def priority_coverage(user: User) -> Coverage:
+def priority_coverage(user: Actor) -> Coverage:
     """How many flagged priority counties (in the user's area) have organisations, learners."""
     flagged = sa.and_(County.is_priority.is_(True), area_clause(user, County.code))
     has_org = sa.exists().where(Organisation.county_code == County.code)
@@ -263,57 +253,6 @@ def priority_coverage(user: User) -> Coverage:
         with_organisations=row[1] or 0,
         with_learners=row[2] or 0,
         expected=EXPECTED_PRIORITY_COUNT if _whole_programme(user) else None,
-    )
-
-
-# instructor ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class InstructorSummary:
-    courses: int
-    sessions_held: int
-    sessions_upcoming: int
-    next_sessions: list[SessionItem]
-
-
-def instructor_sessions(user_id: int) -> sa.ColumnElement[bool]:
-    """Sessions an instructor teaches: those assigned to them, and the sessions without an
-    assigned instructor of the courses they are an instructor of. A session assigned to
-    someone else is that person's, even in a course both teach."""
-    teaches_course = sa.exists().where(
-        course_instructor.c.course_id == TrainingSession.course_id,
-        course_instructor.c.user_id == user_id,
-    )
-    return sa.or_(
-        TrainingSession.instructor_id == user_id,
-        sa.and_(TrainingSession.instructor_id.is_(None), teaches_course),
-    )
-
-
-def instructor_summary(user: User, now: datetime) -> InstructorSummary:
-    mine = instructor_sessions(user.id)
-    courses = _count(
-        sa.select(sa.func.count(Course.id)).where(
-            sa.or_(
-                Course.id.in_(
-                    sa.select(course_instructor.c.course_id).where(
-                        course_instructor.c.user_id == user.id
-                    )
-                ),
-                Course.id.in_(
-                    sa.select(TrainingSession.course_id).where(TrainingSession.instructor_id == user.id)
-                ),
-            )
-        )
-    )
-    return InstructorSummary(
-        courses=courses,
-        sessions_held=_count(sa.select(sa.func.count(TrainingSession.id)).where(mine, held(now))),
-        sessions_upcoming=_count(
-            sa.select(sa.func.count(TrainingSession.id)).where(mine, upcoming(now))
-        ),
-        next_sessions=_session_items(sa.and_(mine, upcoming(now))),
     )
 
 
@@ -367,83 +306,18 @@ def certifier_summary(now: datetime, zone: ZoneInfo) -> CertifierSummary:
     return CertifierSummary(
         year=year,
         issued_this_year=[(kind, issued.get(kind, 0)) for kind in CertificateKind],
-        revoked_this_year=_count(
+        revoked_this_year=count(
             sa.select(sa.func.count(Certificate.id)).where(
                 Certificate.revoked_at >= start, Certificate.revoked_at < end
             )
         ),
-        valid_total=_count(
+        valid_total=count(
             sa.select(sa.func.count(Certificate.id)).where(
                 Certificate.status == CertificateStatus.VALID
             )
         ),
-        enrolled_learners=_count(enrolled),
-        learners_in_finished_courses=_count(
+        enrolled_learners=count(enrolled),
+        learners_in_finished_courses=count(
             enrolled.where(Enrolment.course_id.in_(finished_course_ids(now)))
         ),
     )
-
-
-# trainee -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TraineeSummary:
-    learner_name: str
-    organisation: str
-    courses: list[CourseProgress]
-    sessions_upcoming: int
-    next_sessions: list[SessionItem]
-
-
-def trainee_summary(user: User, now: datetime) -> TraineeSummary | None:
-    """The trainee's own learner record: their courses with attendance rates (the rule of
-    :mod:`trainhub.attendance.rates`) and the sessions to come. None when the account is not
-    linked to a learner record.
-    """
-    learner = db.session.execute(
-        sa.select(Learner.id, Learner.name, Organisation.name)
-        .join(Organisation, Organisation.id == Learner.organisation_id)
-        .where(Learner.user_id == user.id)
-    ).first()
-    if learner is None:
-        return None
-    learner_id, learner_name, organisation = learner
-
-    courses = learner_progress(learner_id, now=now)
-    enrolled_courses = sa.select(Enrolment.course_id).where(
-        Enrolment.learner_id == learner_id, Enrolment.status == EnrolmentStatus.ENROLLED
-    )
-    to_come = sa.and_(TrainingSession.course_id.in_(enrolled_courses), upcoming(now))
-    return TraineeSummary(
-        learner_name=learner_name,
-        organisation=organisation,
-        courses=courses,
-        sessions_upcoming=_count(sa.select(sa.func.count(TrainingSession.id)).where(to_come)),
-        next_sessions=_session_items(to_come),
-    )
-
-
-def database_ok() -> bool:
-    """Whether the database answers ``SELECT 1`` (the failure is logged, not raised)."""
-    try:
-        with db.engine.connect() as connection:  # apart from the request's session
-            connection.execute(sa.text("SELECT 1"))
-    except SQLAlchemyError:
-        log.warning("health check: the database does not answer", exc_info=True)
-        return False
-    return True
-
-
-def redis_ok(url: str, *, timeout: float) -> bool:
-    """Whether the Redis at ``url`` answers ``PING`` within ``timeout`` seconds (the failure
-    is logged, not raised)."""
-    client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
-    try:
-        client.ping()
-    except (redis.RedisError, OSError):
-        log.warning("health check: Redis does not answer", exc_info=True)
-        return False
-    finally:
-        client.close()
-    return True

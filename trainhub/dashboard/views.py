@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user
 
-from trainhub.accounts.models import Role
-from trainhub.auth import public, signed_in
-from trainhub.dashboard import queries
+from trainhub import health
+from trainhub.auth import Role, public, signed_in
+from trainhub.dashboard import personal, queries
 from trainhub.db import utcnow
 
 bp = Blueprint("dashboard", __name__)
@@ -26,12 +26,12 @@ def index():
         summary = queries.area_summary(user, now)
         return render_template("dashboard/area.html", summary=summary, now=now)
     if role == Role.INSTRUCTOR:
-        summary = queries.instructor_summary(user, now)
+        summary = personal.instructor_summary(user, now)
         return render_template("dashboard/instructor.html", summary=summary, now=now)
     if role == Role.CERTIFIER:
         summary = queries.certifier_summary(now, ZoneInfo(current_app.config["TIMEZONE"]))
         return render_template("dashboard/certifier.html", summary=summary, now=now)
-    summary = queries.trainee_summary(user, now)
+    summary = personal.trainee_summary(user, now)
     return render_template("dashboard/trainee.html", summary=summary, now=now)
 
 
@@ -45,11 +45,11 @@ def healthz():
     to be queued — so the answer is 200 with ``"status": "degraded"``: the proxy keeps
     routing, monitoring sees which part to mend.
     """
-    database = "ok" if queries.database_ok() else "unavailable"
+    database = "ok" if health.database_ok() else "unavailable"
     redis_url = current_app.config.get("REDIS_URL")
     redis = "not_configured"
     if redis_url:
-        alive = queries.redis_ok(redis_url, timeout=current_app.config["REDIS_TIMEOUT"])
+        alive = health.redis_ok(redis_url, timeout=current_app.config["REDIS_TIMEOUT"])
         redis = "ok" if alive else "unavailable"
     status = "unavailable" if database != "ok" else "degraded" if redis == "unavailable" else "ok"
     response = jsonify(status=status, database=database, redis=redis)

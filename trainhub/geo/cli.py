@@ -9,14 +9,8 @@ from flask.cli import AppGroup
 
 from trainhub.extensions import db
 from trainhub.geo import queries
-from trainhub.geo.operations import (
-    CODE_RE,
-    EXPECTED_PRIORITY_COUNT,
-    CountyError,
-    load_code_list,
-    read_codes,
-    set_priority,
-)
+from trainhub.geo.files import CODE_RE, CountyError, read_codes
+from trainhub.geo.operations import EXPECTED_PRIORITY_COUNT, load_code_list, set_priority
 
 
 class CommandError(click.ClickException):

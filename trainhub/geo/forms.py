@@ -6,26 +6,30 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, Length, Optional
 
-from trainhub.forms import OneOfChoices, choices
+from trainhub.forms import (
+    OneOfChoices,
+    ProvinceChoices,
+    choices,
+    clean,
+    clean_multiline,
+    province_filter,
+)
 
 PRIORITY_FILTER_CHOICES = [("", "全部"), ("1", "仅重点帮扶县"), ("0", "非重点帮扶县")]
 
 
-class CountyFilterForm(FlaskForm):
+class CountyFilterForm(ProvinceChoices, FlaskForm):
     """Filters of the county list (GET; no CSRF token needed to read)."""
 
     class Meta:
         csrf = False
 
-    province = SelectField("省份", choices=choices([("", "全部省份")]), validate_choice=False,
-                           validators=[Optional(), OneOfChoices("请从列表中选择省份。")])
+    province = province_filter()
     priority = SelectField("重点帮扶县", choices=choices(PRIORITY_FILTER_CHOICES), validate_choice=False,
-                           validators=[Optional(), OneOfChoices("请从列表中选择。")])
-    q = StringField("县名或代码", validators=[Optional(), Length(max=50, message="最多 50 个字符。")],
+                           validators=[Optional(), OneOfChoices("请从列表中选择：全部、仅重点帮扶县或非重点帮扶县。")])
+    q = StringField("县名或代码", filters=[clean],
+                    validators=[Optional(), Length(max=50, message="最多 50 个字符。")],
                     description="可输入县名、地市名或代码开头的数字。")
-
-    def set_province_choices(self, provinces: list[tuple[str, str]]) -> None:
-        self.province.choices = choices([("", "全部省份"), *provinces])
 
 
 class PriorityFlagForm(FlaskForm):
@@ -33,7 +37,7 @@ class PriorityFlagForm(FlaskForm):
 
     action = HiddenField(validators=[AnyOf(["flag", "unflag"], message="未知的操作。")])
     source = TextAreaField(
-        "依据或原因",
+        "依据或原因", filters=[clean_multiline],
         validators=[Length(max=300, message="最多 300 个字符。")],
         description="标记时请写明依据（文件名称、文号或网址）；取消标记时请写明原因。",
     )

@@ -10,8 +10,9 @@ from trainhub.extensions import db
 from trainhub.figures import collect
 from trainhub.forms import mark_outside_area
 from trainhub.geo import queries
+from trainhub.geo.files import CountyError
 from trainhub.geo.forms import CountyFilterForm, PriorityFlagForm
-from trainhub.geo.operations import EXPECTED_PRIORITY_COUNT, CountyError, set_priority
+from trainhub.geo.operations import EXPECTED_PRIORITY_COUNT, set_priority
 from trainhub.geo.signals import county_figures
 
 bp = Blueprint("geo", __name__)

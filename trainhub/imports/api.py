@@ -7,16 +7,13 @@ The same pipeline as the web page and ``trainhub import learners``
 
 from __future__ import annotations
 
-import io
-
-from flask import send_file, url_for
+from flask import url_for
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
-from trainhub.accounts.models import Role
 from trainhub.api import api_user, problem
-from trainhub.auth import roles_required
+from trainhub.auth import Role, roles_required
 from trainhub.imports import storage
 from trainhub.imports.errors import ImportRefused
 from trainhub.imports.operations import commit_import
@@ -25,7 +22,7 @@ from trainhub.imports.planner import plan_import
 from trainhub.imports.reading import read_roster
 from trainhub.imports.schemas import ImportArgs, ImportSummarySchema, plan_summary
 from trainhub.ratelimits import heavy
-from trainhub.spreadsheets import XLSX_MIMETYPE
+from trainhub.spreadsheets import XLSX_MIMETYPE, xlsx_download
 
 
 class _MultipartParser(FlaskParser):
@@ -113,5 +110,4 @@ def rejected_rows(token: str):
     if data is None:
         return problem(404, "未找到该导入的未导入行：链接不存在、已过期或不属于您。")
     stem = kept.filename.rsplit(".", 1)[0]
-    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=f"{stem}-未导入的行.xlsx", max_age=0)
+    return xlsx_download(data, f"{stem}-未导入的行.xlsx")

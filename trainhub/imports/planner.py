@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from trainhub.accounts.models import User
 from trainhub.auth import in_area
 from trainhub.courses.models import Course, Enrolment, EnrolmentStatus
+from trainhub.courses.queries import course_by_code
 from trainhub.extensions import db
 from trainhub.geo.models import County
 from trainhub.imports.columns import (
@@ -42,9 +43,9 @@ from trainhub.imports.plan import (
 from trainhub.learners import idcard
 from trainhub.learners.models import Learner
 from trainhub.learners.operations import learner_changes
+from trainhub.learners.search import learners_by_id_numbers
 from trainhub.learners.validation import LearnerFields, check_learner_fields
 from trainhub.orgs.models import Organisation
-from trainhub.pii import cipher
 from trainhub.spreadsheets import FORMULA_STARTS, Table
 
 #: Lookups by ID hash are sent in chunks of this size (bound parameters per statement).
@@ -62,15 +63,6 @@ def _clean_cell(text: str) -> str:
     return text
 
 
-def _learners_by_hash(hashes: list[str]) -> dict[str, Learner]:
-    found: dict[str, Learner] = {}
-    for start in range(0, len(hashes), HASH_CHUNK):
-        chunk = hashes[start:start + HASH_CHUNK]
-        for learner in db.session.scalars(sa.select(Learner).where(Learner.id_number_hash.in_(chunk))):
-            found[learner.id_number_hash] = learner
-    return found
-
-
 def _organisations_in(county_codes: set[str]) -> dict[tuple[str, str], Organisation]:
     found: dict[tuple[str, str], Organisation] = {}
     codes = sorted(county_codes)
@@ -81,12 +73,12 @@ def _organisations_in(county_codes: set[str]) -> dict[tuple[str, str], Organisat
     return found
 
 
-def course_by_code(code: str) -> Course:
-    """The course with this code; refuses an unknown one."""
-    code = (code or "").strip()
-    course = db.session.scalar(sa.select(Course).where(Course.code == code)) if code else None
+def _enrolment_course(code: str) -> Course:
+    """The course to enrol the roster in; refuses an unknown code."""
+    course = course_by_code(code)
     if course is None:
-        raise ImportRefused(f"课程代码“{code}”不存在，请核对课程代码（如 P1-ORG-01）。", field="enrol")
+        raise ImportRefused(f"课程代码“{code.strip()}”不存在，请核对课程代码（如 P1-ORG-01）。",
+                            field="enrol")
     return course
 
 
@@ -234,16 +226,13 @@ class _Planner:
                              f"与本文件第 {others} 行的身份证号码相同：每名学员只能出现一次。")
 
     def _match_learners(self, checked: list[tuple[RowPlan, dict]]) -> None:
-        # under every readable key: during a key rotation a row may still hold an old hash
-        search_hashes = cipher().search_hashes
-        hashes = {row.row: search_hashes(row.fields.id_number) for row, _ in checked
-                  if row.fields is not None}
-        existing = _learners_by_hash(sorted({h for found in hashes.values() for h in found}))
+        existing = learners_by_id_numbers(
+            {row.fields.id_number for row, _ in checked if row.fields is not None})
         for row, raw in checked:
             if row.fields is None:
                 row.action = RowAction.REJECTED
                 continue
-            learner = next((existing[h] for h in hashes[row.row] if h in existing), None)
+            learner = existing.get(row.fields.id_number)
             row.learner = learner
             if learner is not None:
                 if self.user is not None and not in_area(self.user, learner.organisation.county_code):
@@ -299,7 +288,7 @@ def plan_import(table: Table, *, user: User | None, filename: str = "",
     the whole country. The import template's example row, left in the file, is not a
     learner: it is left out and listed in ``example_rows``.
     """
-    course = course_by_code(course_code) if course_code else None
+    course = _enrolment_course(course_code) if course_code else None
     planner = _Planner(table, user)
     rows = planner.plan()
     if not rows and planner.example_rows:

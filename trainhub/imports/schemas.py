@@ -8,10 +8,8 @@ import dataclasses
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from trainhub.api import Int
+from trainhub.api import Bool, Int, Text
 from trainhub.imports.plan import ImportPlan, RowAction
-
-BOOLEAN_ERRORS = {"invalid": "应为 true 或 false。"}
 
 
 class ImportArgs(Schema):
@@ -20,12 +18,11 @@ class ImportArgs(Schema):
 
     file = Upload(required=True, error_messages={"required": "请上传名单文件（multipart 字段 file）。"},
                   metadata={"description": "学员名单：.xlsx，或 UTF-8 / GBK 编码的 .csv"})
-    dry_run = fields.Boolean(load_default=True, error_messages=BOOLEAN_ERRORS,
-                             metadata={"description": "只检查、不写入（默认 true）"})
-    valid_only = fields.Boolean(load_default=False, error_messages=BOOLEAN_ERRORS,
-                                metadata={"description": "只导入无误的行（默认 false：有任何一行有问题就不导入）"})
-    enrol = fields.String(load_default=None, validate=validate.Length(max=32, error="课程代码最多 {max} 个字符。"),
-                          metadata={"description": "课程代码：把导入的全部学员报名到该课程（名额满时进入候补）"})
+    dry_run = Bool(load_default=True, metadata={"description": "只检查、不写入（默认 true）"})
+    valid_only = Bool(load_default=False,
+                      metadata={"description": "只导入无误的行（默认 false：有任何一行有问题就不导入）"})
+    enrol = Text(load_default=None, validate=validate.Length(max=32, error="课程代码最多 {max} 个字符。"),
+                 metadata={"description": "课程代码：把导入的全部学员报名到该课程（名额满时进入候补）"})
 
 
 class CountsSchema(Schema):

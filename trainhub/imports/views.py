@@ -8,13 +8,11 @@ as it is then, and writes all or nothing (or the valid rows only).
 from __future__ import annotations
 
 import contextlib
-import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from trainhub.accounts.models import Role
-from trainhub.auth import roles_required
+from trainhub.auth import Role, roles_required
 from trainhub.imports import queries, storage
 from trainhub.imports.columns import COLUMNS
 from trainhub.imports.errors import ImportConflict, ImportRefused
@@ -25,7 +23,7 @@ from trainhub.imports.planner import plan_import
 from trainhub.imports.reading import max_bytes, max_rows, read_roster, size_text
 from trainhub.imports.workbooks import template_workbook
 from trainhub.ratelimits import heavy, heavy_submit
-from trainhub.spreadsheets import XLSX_MIMETYPE
+from trainhub.spreadsheets import xlsx_download
 from trainhub.transaction import after_commit
 
 bp = Blueprint("imports", __name__)
@@ -170,12 +168,10 @@ def rejected(token: str):
     if data is None:
         abort(404)
     stem = upload.filename.rsplit(".", 1)[0]
-    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=f"{stem}-未导入的行.xlsx", max_age=0)
+    return xlsx_download(data, f"{stem}-未导入的行.xlsx")
 
 
 @bp.route("/imports/template.xlsx")
 @roles_required(*IMPORTERS)
 def template():
-    return send_file(io.BytesIO(template_workbook()), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=TEMPLATE_NAME, max_age=0)
+    return xlsx_download(template_workbook(), TEMPLATE_NAME)

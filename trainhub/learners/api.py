@@ -12,17 +12,14 @@ from __future__ import annotations
 from flask import url_for
 from flask_smorest import Blueprint
 
-from trainhub.api import api_user, json_body, paginate, problem
+from trainhub.api import api_user, json_body, paginate, problem, refused
 from trainhub.auth import Role, outside_area_problem, roles_required
 from trainhub.extensions import db
-from trainhub.geo.queries import resolve_province
 from trainhub.learners import operations, queries
 from trainhub.learners.models import Qualification
 from trainhub.learners.operations import (
     LEARNER_MANAGERS,
-    LearnerConflict,
     LearnerError,
-    LearnerInvalid,
 )
 from trainhub.learners.queries import LearnerFilters
 from trainhub.learners.schemas import (
@@ -37,7 +34,9 @@ from trainhub.learners.schemas import (
     PersonalDataSchema,
     WithPersonalData,
 )
+from trainhub.orgs.queries import get_organisation
 from trainhub.pii import looks_personal
+from trainhub.refusals import Refusal
 
 blp = Blueprint(
     "learners_api", __name__, url_prefix="/api/v1",
@@ -49,39 +48,22 @@ blp = Blueprint(
 # helpers ---------------------------------------------------------------------------------------
 
 
-def _invalid(errors: dict[str, str]):
-    return problem(422, "以下字段的值不符合要求：" + "、".join(sorted(errors)),
-                   errors={field: [message] for field, message in errors.items()})
-
-
-def _refused(error: LearnerError):
-    """422 naming every field at fault, 409 for a clash with registered data."""
-    if isinstance(error, LearnerInvalid):
-        return _invalid(error.errors)
-    status = 409 if isinstance(error, LearnerConflict) else 422
-    return problem(status, error.message, errors={error.field: [error.message]})
-
-
 def _filters(args: dict, *, allow_personal: bool):
     """LearnerFilters from validated arguments, or a 422 problem."""
-    province_code = None
-    if args.get("province"):
-        province_code = resolve_province(args["province"])
-        if province_code is None:
-            return None, _invalid({"province": f"未知的省份：{args['province']}（请填写省份名称或 2 位省级代码）。"})
-    outside = outside_area_problem(api_user(), province=province_code, county=args.get("county"))
+    outside = outside_area_problem(api_user(), province=args.get("province"),
+                                   county=args.get("county"))
     if outside is not None:
         return None, outside
-    if args.get("organisation") is not None and queries.organisation_in_area(
+    if args.get("organisation") is not None and get_organisation(
             api_user(), args["organisation"]) is None:
-        return None, _invalid({"organisation": "机构不存在，或不在您的负责区域内。"})
+        return None, refused(Refusal("organisation", "机构不存在，或不在您的负责区域内。"))
     if not allow_personal and looks_personal(args.get("q")):
-        return None, _invalid({"q": "身份证号码和手机号码不能放在网址中：请用 POST /api/v1/learners/search "
-                                    "在请求体中提交。"})
+        return None, refused(Refusal("q", "身份证号码和手机号码不能放在网址中：请用 "
+                                          "POST /api/v1/learners/search 在请求体中提交。"))
     return LearnerFilters(
         organisation_id=args.get("organisation"),
         county_code=args.get("county"),
-        province_code=province_code,
+        province_code=args.get("province"),
         qualification=Qualification(args["qualification"]) if args.get("qualification") else None,
         activated=args.get("activated"),
         q=args.get("q"),
@@ -160,7 +142,7 @@ def get_personal_data(learner_id: int):
     try:
         data = operations.reveal_personal_data(learner, actor=api_user(), via="api")
     except LearnerError as error:
-        return _refused(error)
+        return refused(error)
     return WithPersonalData(learner, data)
 
 
@@ -189,7 +171,7 @@ def create_learner(data):
             )
         })
     except LearnerError as error:
-        return _refused(error)
+        return refused(error)
     learner_id = learner.id
     return queries.get_learner(api_user(), learner_id), {
         "Location": url_for("learners_api.get_learner", learner_id=learner_id)
@@ -215,7 +197,7 @@ def update_learner(data, learner_id: int):
     try:
         operations.update_learner(learner, actor=api_user(), **data)
     except LearnerError as error:
-        return _refused(error)
+        return refused(error)
     return queries.get_learner(api_user(), learner_id)
 
 
@@ -238,7 +220,7 @@ def correct_id_number(data, learner_id: int):
     try:
         operations.correct_id_number(learner, data["id_number"], actor=api_user())
     except LearnerError as error:
-        return _refused(error)
+        return refused(error)
     return queries.get_learner(api_user(), learner_id)
 
 

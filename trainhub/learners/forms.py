@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from trainhub.forms import FieldErrors, choices, clean
 from trainhub.learners.models import Qualification
 from trainhub.learners.queries import LearnerFilters
 from trainhub.orgs.models import Organisation
@@ -22,16 +23,8 @@ GENDER_CHOICES = [("", "按身份证号码确定"), ("男", "男"), ("女", "女
 BAD_FILTER = "无效的筛选条件，已忽略。"
 
 
-def _choices(pairs) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def organisation_choices(organisations: list[Organisation], *, empty: str) -> list[SelectChoice]:
-    return _choices(
+    return choices(
         [("", empty)] + [(str(org.id), f"{org.name}（{org.county.name}）") for org in organisations]
     )
 
@@ -44,21 +37,21 @@ class LearnerFilterForm(FlaskForm):
         csrf = False  # reading; the POST of a personal search is protected app-wide
 
     q = StringField(
-        "搜索", filters=[_strip],
+        "搜索", filters=[clean],
         validators=[Optional(), Length(max=50, message="搜索内容不能超过 50 个字符。")],
         render_kw={"placeholder": "姓名，或完整的身份证号码、手机号码、用户名", "autocomplete": "off"},
     )
-    province = SelectField("省份", choices=_choices([("", "全部省份")]), validate_choice=False)
-    county = SelectField("县区", choices=_choices([("", "全部县区")]), validate_choice=False)
-    organisation = SelectField("所在机构", choices=_choices([("", "全部机构")]), validate_choice=False)
+    province = SelectField("省份", choices=choices([("", "全部省份")]), validate_choice=False)
+    county = SelectField("县区", choices=choices([("", "全部县区")]), validate_choice=False)
+    organisation = SelectField("所在机构", choices=choices([("", "全部机构")]), validate_choice=False)
     qualification = SelectField(
-        "职业资格", choices=_choices([("", "全部"), *Qualification.choices()]), validate_choice=False
+        "职业资格", choices=choices([("", "全部"), *Qualification.choices()]), validate_choice=False
     )
-    activated = SelectField("账号", choices=_choices(ACTIVATED_CHOICES), validate_choice=False)
+    activated = SelectField("账号", choices=choices(ACTIVATED_CHOICES), validate_choice=False)
 
     def set_choices(self, provinces, counties, organisations, *, organisations_hint: str | None = None):
-        self.province.choices = _choices([("", "全部省份"), *provinces])
-        self.county.choices = _choices(
+        self.province.choices = choices([("", "全部省份"), *provinces])
+        self.county.choices = choices(
             [("", "全部县区")] + [(c.code, f"{c.name}（{c.code}）") for c in counties]
         )
         self.organisation.choices = organisation_choices(organisations, empty="全部机构")
@@ -106,17 +99,17 @@ class LearnerFilterForm(FlaskForm):
 
 
 def _date_field(label: str, description: str | None = None) -> StringField:
-    return StringField(label, filters=[_strip], description=description,
+    return StringField(label, filters=[clean], description=description,
                        render_kw={"type": "date", "placeholder": "2023-03-01"})
 
 
-class _LearnerFields(FlaskForm):
-    name = StringField("姓名", filters=[_strip], render_kw={"autocomplete": "off"})
-    phone = StringField("手机号码", filters=[_strip],
+class _LearnerFields(FieldErrors, FlaskForm):
+    name = StringField("姓名", filters=[clean], render_kw={"autocomplete": "off"})
+    phone = StringField("手机号码", filters=[clean],
                         render_kw={"inputmode": "tel", "autocomplete": "off"})
     organisation_id = SelectField("所在机构", choices=[], validate_choice=False)
-    position = StringField("职务/岗位", filters=[_strip])
-    qualification = SelectField("职业资格", choices=_choices(Qualification.choices()),
+    position = StringField("职务/岗位", filters=[clean])
+    qualification = SelectField("职业资格", choices=choices(Qualification.choices()),
                                 default=Qualification.NONE.value, validate_choice=False)
     joined_on = _date_field("入职日期", "选填。")
 
@@ -126,15 +119,6 @@ class _LearnerFields(FlaskForm):
     def selected_organisation_id(self) -> int | None:
         value = (self.organisation_id.data or "").strip()
         return int(value) if value.isdigit() else None
-
-    def show_errors(self, errors: dict[str, str]) -> None:
-        """Put the Chinese message of each refused field under that field."""
-        for key, message in errors.items():
-            field = getattr(self, key, None)
-            if field is None or key == "submit":
-                self.form_errors.append(message)
-            else:
-                field.errors = [*field.errors, message]
 
     def raw(self) -> dict:
         """What was typed, under the keys of ``check_learner_fields``."""
@@ -151,14 +135,14 @@ class LearnerForm(_LearnerFields):
     """Register a learner (the template places the fields in reading order)."""
 
     id_number = StringField(
-        "身份证号码", filters=[_strip],
+        "身份证号码", filters=[clean],
         description="18 位公民身份号码，最后一位可以是 X。性别和出生日期由号码确定。",
         render_kw={"autocomplete": "off", "autocapitalize": "characters"},
     )
-    gender = SelectField("性别", choices=_choices(GENDER_CHOICES), validate_choice=False,
+    gender = SelectField("性别", choices=choices(GENDER_CHOICES), validate_choice=False,
                          description="选填；填写时须与身份证号码一致。")
     birth_date = _date_field("出生日期", "选填；填写时须与身份证号码中的出生日期一致。")
-    phone = StringField("手机号码", filters=[_strip], description="11 位中国大陆手机号码。",
+    phone = StringField("手机号码", filters=[clean], description="11 位中国大陆手机号码。",
                         render_kw={"inputmode": "tel", "autocomplete": "off"})
 
     def raw(self) -> dict:
@@ -181,7 +165,7 @@ class IdNumberForm(FlaskForm):
     """Correct a mistyped ID number (office)."""
 
     id_number = StringField(
-        "正确的身份证号码", filters=[_strip],
+        "正确的身份证号码", filters=[clean],
         description="性别和出生日期将随新号码一并更正。此操作记入审计日志。",
         render_kw={"autocomplete": "off", "autocapitalize": "characters"},
     )

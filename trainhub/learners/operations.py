@@ -19,7 +19,6 @@ from datetime import date
 from typing import Final
 
 import pandas as pd
-import sqlalchemy as sa
 
 from trainhub.accounts.models import User
 from trainhub.audit.operations import record, record_many
@@ -27,7 +26,8 @@ from trainhub.auth import Actor, Role, in_area
 from trainhub.extensions import db
 from trainhub.learners import queries
 from trainhub.learners.models import DUPLICATE_ID_NUMBER, Gender, Learner
-from trainhub.learners.queries import LearnerFilters, learner_by_id_number
+from trainhub.learners.queries import LearnerFilters
+from trainhub.learners.search import learner_by_id_number, learners_by_id_numbers, parse_search
 from trainhub.learners.validation import (
     FieldError,
     LearnerFields,
@@ -36,6 +36,7 @@ from trainhub.learners.validation import (
 )
 from trainhub.orgs.models import Organisation
 from trainhub.pii import cipher, normalize_id_number
+from trainhub.refusals import Refusal
 
 #: Who registers and changes learners: the office, and coordinators within their area.
 LEARNER_MANAGERS: Final = (Role.OFFICE, Role.COORDINATOR)
@@ -55,26 +56,21 @@ OUTSIDE_AREA = "该学员不在您的负责区域内。"
 ORGANISATION_OUTSIDE_AREA = "所选机构不存在，或不在您的负责区域内。"
 
 
-class LearnerError(ValueError):
-    """A refused learner change; ``field`` names the input, ``message`` is Chinese."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class LearnerError(Refusal):
+    """A refused learner change."""
 
 
 class LearnerConflict(LearnerError):
     """The change clashes with what is registered (the same ID number on another learner)."""
+
+    status = 409
 
 
 class LearnerInvalid(LearnerError):
     """Input that is not acceptable; ``errors`` holds a Chinese message for each field."""
 
     def __init__(self, errors: dict[str, str]):
-        field, message = next(iter(errors.items()))
-        super().__init__(field, message)
-        self.errors = dict(errors)
+        super().__init__(errors=errors)
 
 
 class _Keep(enum.Enum):
@@ -171,10 +167,6 @@ def create_learner(fields: LearnerFields, organisation: Organisation, *, actor: 
     return create_learners([(fields, organisation)], actor=actor, with_accounts=with_account)[0]
 
 
-#: ID hashes per query when checking a batch (bound parameters per statement).
-_BATCH_CHUNK = 500
-
-
 def create_learners(items: list[tuple[LearnerFields, Organisation]], *, actor: Actor | None,
                     with_accounts: bool = True) -> list[Learner]:
     """:func:`create_learner` for many learners at once (the bulk import).
@@ -190,19 +182,11 @@ def create_learners(items: list[tuple[LearnerFields, Organisation]], *, actor: A
         return []
     for _, organisation in items:
         _check_organisation(actor, organisation)
-    pii = cipher()
     numbers = [fields.id_number for fields, _ in items]
     if len(set(numbers)) != len(numbers):
         raise LearnerConflict("id_number", "同一批学员中有重复的身份证号码，请勿重复登记。")
-    # every readable key's hash: rows not yet rewritten by a key rotation count too
-    hashes = [digest for number in numbers for digest in pii.search_hashes(number)]
-    for start in range(0, len(hashes), _BATCH_CHUNK):
-        taken = db.session.scalar(
-            sa.select(sa.func.count()).select_from(Learner)
-            .where(Learner.id_number_hash.in_(hashes[start:start + _BATCH_CHUNK]))
-        )
-        if taken:
-            raise LearnerConflict("id_number", DUPLICATE_ID_NUMBER)
+    if learners_by_id_numbers(numbers):
+        raise LearnerConflict("id_number", DUPLICATE_ID_NUMBER)
     learners = [_new_learner(fields, organisation) for fields, organisation in items]
     db.session.add_all(learners)
     db.session.flush()
@@ -368,7 +352,7 @@ def export_register(actor: Actor, filters: LearnerFilters, *, via: str) -> pd.Da
     (rows, filters and what kind of search, never the searched text)."""
     check_manager(actor)
     frame = queries.export_frame(actor, filters)
-    search = queries.parse_search(filters.q)
+    search = parse_search(filters.q)
     record("learner.export", detail={
         "rows": len(frame),
         "via": via,

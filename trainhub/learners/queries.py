@@ -4,14 +4,12 @@ A coordinator sees the learners whose organisation lies in their province or cou
 (:func:`trainhub.auth.area_clause` on the organisation's county); the office sees every
 learner; a trainee reaches only their own record (:func:`learner_of_user`).
 
-Searching by a full ID number or a full mobile number goes through the keyed search hash
-(:meth:`trainhub.pii.PersonalDataCipher.search_hashes`): the ciphertext is never compared.
-What counts as an ID or mobile number is defined once, in :mod:`trainhub.pii`.
+What a search box holds is recognised, and a full ID or mobile number looked up, in
+:mod:`trainhub.learners.search`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,35 +18,23 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, selectinload
 
 from trainhub.accounts.models import User
-from trainhub.accounts.signin import login_lookup
-from trainhub.auth import Actor, Role, area_clause
+from trainhub.auth import Actor, area_clause
 from trainhub.db import LabelledEnum
 from trainhub.extensions import db
 from trainhub.figures import Figure
 from trainhub.geo.models import County
 from trainhub.geo.signals import county_figures
 from trainhub.learners.models import Learner, Qualification
+from trainhub.learners.search import TRAINEE_USERNAME_PREFIX, parse_search, search_clause
 from trainhub.orgs.models import Organisation
 from trainhub.orgs.signals import organisation_figures
-from trainhub.pii import cipher, id_number_of, mobile_of
 
-#: Prefix of the user names of trainee accounts: ``xy`` + the learner's number (学员).
-TRAINEE_USERNAME_PREFIX = "xy"
-_USERNAME_SHAPE = re.compile(rf"^{TRAINEE_USERNAME_PREFIX}\d{{6,}}$", re.IGNORECASE)
 #: At most this many learners are listed for one search (the enrolment page).
 SEARCH_LIMIT = 100
 
 
 def trainee_username(learner: Learner) -> str:
     return f"{TRAINEE_USERNAME_PREFIX}{learner.id:06d}"
-
-
-def learner_by_id_number(number: str) -> Learner | None:
-    """The learner with this (normalised) ID number, found through its keyed hash (under
-    any readable key: rows not yet rewritten by a key rotation are found too)."""
-    return db.session.scalar(
-        sa.select(Learner).where(Learner.id_number_hash.in_(cipher().search_hashes(number)))
-    )
 
 
 class AccountStatus(LabelledEnum):
@@ -87,55 +73,6 @@ def activated_clause() -> sa.ColumnElement[bool]:
     )
 
 
-# search ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Search:
-    """What a search box held, recognised by its shape."""
-
-    kind: str  # "id_number", "phone", "username", "name"
-    value: str
-
-    @property
-    def is_personal(self) -> bool:
-        """A full ID or phone number: personal data that must stay out of URLs and logs."""
-        return self.kind in ("id_number", "phone")
-
-
-def parse_search(text: str | None) -> Search | None:
-    """Recognise a full ID number, a full mobile number, a trainee user name, or a name.
-
-    Text that merely looks like a personal number (:func:`trainhub.pii.looks_personal`)
-    is searched as a name and finds nobody; it must stay out of addresses all the same.
-    """
-    text = (text or "").strip()
-    if not text:
-        return None
-    number = id_number_of(text)
-    if number:
-        return Search("id_number", number)
-    phone = mobile_of(text)
-    if phone:
-        return Search("phone", phone)
-    if _USERNAME_SHAPE.fullmatch(text):
-        return Search("username", text.lower())
-    return Search("name", re.sub(r"\s+", " ", text))
-
-
-def _search_clause(search: Search, *, organisation_names: bool = False) -> sa.ColumnElement[bool]:
-    if search.kind == "id_number":
-        return Learner.id_number_hash.in_(cipher().search_hashes(search.value))
-    if search.kind == "phone":
-        return Learner.phone_hash.in_(cipher().search_hashes(search.value))
-    if search.kind == "username":
-        return sa.func.lower(User.username) == search.value
-    by_name = Learner.name.contains(search.value, autoescape=True)
-    if organisation_names:
-        return sa.or_(by_name, Organisation.name.contains(search.value, autoescape=True))
-    return by_name
-
-
 @dataclass
 class LearnerSearch:
     """What one search found (the enrolment page)."""
@@ -156,7 +93,7 @@ def find_learners(user: Actor, q: str | None, *, limit: int = SEARCH_LIMIT,
     if search is None:
         return LearnerSearch([], "name")
     rows = list(db.session.scalars(
-        learner_list_stmt(user).where(_search_clause(search, organisation_names=organisation_names))
+        learner_list_stmt(user).where(search_clause(search, organisation_names=organisation_names))
         .limit(limit + 1)
     ).unique())
     return LearnerSearch(rows[:limit], search.kind, truncated=len(rows) > limit)
@@ -214,7 +151,7 @@ def learner_list_stmt(user: Actor, filters: LearnerFilters | None = None) -> sa.
         stmt = stmt.where(sa.not_(activated_clause()))
     search = parse_search(filters.q)
     if search is not None:
-        stmt = stmt.where(_search_clause(search))
+        stmt = stmt.where(search_clause(search))
     return stmt
 
 
@@ -222,7 +159,7 @@ def count_learners(stmt: sa.Select) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
 
 
-def get_learner(user: User, learner_id: int) -> Learner | None:
+def get_learner(user: Actor, learner_id: int) -> Learner | None:
     """The learner, or None when they do not exist or lie outside ``user``'s area."""
     return db.session.scalar(
         sa.select(Learner)
@@ -232,11 +169,16 @@ def get_learner(user: User, learner_id: int) -> Learner | None:
     )
 
 
-def learners_by_ids(user: User, ids: list[int]) -> list[Learner]:
-    """The learners among ``ids`` that lie in ``user``'s area (others are left out)."""
+def learners_by_ids(user: Actor, ids: list[int]) -> list[Learner]:
+    """The learners among ``ids`` that lie in ``user``'s area (others are left out), in the
+    order given (duplicates once)."""
     if not ids:
         return []
-    return list(db.session.scalars(learner_list_stmt(user).where(Learner.id.in_(ids))).unique())
+    found = {
+        learner.id: learner
+        for learner in db.session.scalars(learner_list_stmt(user).where(Learner.id.in_(ids))).unique()
+    }
+    return [found[i] for i in dict.fromkeys(ids) if i in found]
 
 
 def learner_of_user(user: Actor) -> Learner | None:
@@ -244,7 +186,7 @@ def learner_of_user(user: Actor) -> Learner | None:
     return db.session.scalar(sa.select(Learner).where(Learner.user_id == user.id))
 
 
-def not_activated(user: User, filters: LearnerFilters, ids: list[int] | None = None) -> list[Learner]:
+def not_activated(user: Actor, filters: LearnerFilters, ids: list[int] | None = None) -> list[Learner]:
     """Learners in the area matching ``filters`` (and ``ids`` when given) whose trainee
     account is not activated yet: those who need an activation link."""
     stmt = learner_list_stmt(user, filters).where(sa.not_(activated_clause()))
@@ -253,67 +195,86 @@ def not_activated(user: User, filters: LearnerFilters, ids: list[int] | None = N
     return list(db.session.scalars(stmt).unique())
 
 
-# choices for forms and filters -----------------------------------------------------------------
+# groups of learners (choosing whom to enrol) ----------------------------------------------------
 
 
-def organisations_in_area(user: User, *, county_code: str | None = None,
-                          province_code: str | None = None) -> list[Organisation]:
-    stmt = (
-        sa.select(Organisation)
-        .where(area_clause(user, Organisation.county_code))
-        .order_by(Organisation.county_code, Organisation.name, Organisation.id)
-    )
-    if county_code:
-        stmt = stmt.where(Organisation.county_code == county_code)
-    if province_code:
-        stmt = stmt.where(Organisation.county_code.startswith(province_code, autoescape=True))
-    return list(db.session.scalars(stmt))
-
-
-def count_organisations_in_area(user: User) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Organisation)
+def _learners_in_area(user: Actor) -> sa.Select:
+    return (
+        sa.select(Learner)
+        .join(Organisation, Organisation.id == Learner.organisation_id)
         .where(area_clause(user, Organisation.county_code))
     )
 
 
-def organisation_in_area(user: User, org_id: int | None) -> Organisation | None:
-    if org_id is None:
-        return None
-    return db.session.scalar(
-        sa.select(Organisation).where(
-            Organisation.id == org_id, area_clause(user, Organisation.county_code)
+@dataclass(frozen=True)
+class OrganisationChoice:
+    organisation: Organisation
+    learners: int
+
+
+def organisations_matching(user: Actor, q: str | None, *, limit: int = 20) -> list[OrganisationChoice]:
+    """Organisations in ``user``'s area whose name contains ``q`` and that have learners."""
+    text = (q or "").strip()
+    if not text:
+        return []
+    count = sa.func.count(Learner.id)
+    rows = db.session.execute(
+        sa.select(Organisation, count)
+        .join(Learner, Learner.organisation_id == Organisation.id)
+        .where(area_clause(user, Organisation.county_code),
+               Organisation.name.contains(text, autoescape=True))
+        .group_by(Organisation.id)
+        .order_by(Organisation.county_code, Organisation.name)
+        .limit(limit)
+    )
+    return [OrganisationChoice(org, n) for org, n in rows]
+
+
+def learners_of_organisation(user: Actor, organisation_id: int) -> list[Learner]:
+    """Every learner of the organisation (in ``user``'s area), by name."""
+    return list(
+        db.session.scalars(
+            _learners_in_area(user)
+            .where(Learner.organisation_id == organisation_id)
+            .order_by(Learner.name, Learner.id)
         )
     )
 
 
-def counties_with_organisations(user: User, province_code: str | None = None) -> list[County]:
-    """Counties in ``user``'s area that have at least one organisation (the county filter)."""
-    stmt = (
-        sa.select(County)
-        .where(
-            area_clause(user, County.code),
-            sa.exists().where(Organisation.county_code == County.code),
-        )
+@dataclass(frozen=True)
+class CountyChoice:
+    code: str
+    name: str
+    province: str
+    learners: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.province} {self.name}（{self.code}，{self.learners} 名学员）"
+
+
+def counties_with_learners(user: Actor) -> list[CountyChoice]:
+    """Counties of ``user``'s area that have learners, with how many."""
+    rows = db.session.execute(
+        sa.select(County.code, County.name, County.province, sa.func.count(Learner.id))
+        .join(Organisation, Organisation.county_code == County.code)
+        .join(Learner, Learner.organisation_id == Organisation.id)
+        .where(area_clause(user, County.code))
+        .group_by(County.code, County.name, County.province)
         .order_by(County.code)
     )
-    if province_code:
-        stmt = stmt.where(County.province_code == province_code)
-    return list(db.session.scalars(stmt))
+    return [CountyChoice(*row) for row in rows]
 
 
-# enrolments (built by the courses feature; optional until it lands) ---------------------------
-
-
-def enrolments_of(learner: Learner):
-    """The learner's enrolments through ``trainhub.courses.queries.enrolments_of_learner``,
-    or None while that query does not exist."""
-    try:
-        from trainhub.courses import queries as course_queries
-    except ImportError:
-        return None
-    query = getattr(course_queries, "enrolments_of_learner", None)
-    return query(learner.id) if query is not None else None
+def learners_of_county(user: Actor, county_code: str) -> list[Learner]:
+    """Every learner of the county's organisations (in ``user``'s area), by organisation and name."""
+    return list(
+        db.session.scalars(
+            _learners_in_area(user)
+            .where(Organisation.county_code == county_code)
+            .order_by(Organisation.name, Learner.name, Learner.id)
+        )
+    )
 
 
 # export ----------------------------------------------------------------------------------------
@@ -380,18 +341,3 @@ def learners_per_county(sender, *, keys: list[str]) -> Figure:
 
 organisation_figures.connect(learners_per_organisation)
 county_figures.connect(learners_per_county)
-
-
-@login_lookup
-def trainee_accounts_with_phone(text: str) -> list[User]:
-    """Trainee accounts of the learners whose mobile number is ``text`` (usually one): a
-    trainee may sign in with their mobile number instead of the user name."""
-    phone = mobile_of(text)
-    if phone is None:
-        return []
-    return list(db.session.scalars(
-        sa.select(User)
-        .join(Learner, Learner.user_id == User.id)
-        .where(Learner.phone_hash.in_(cipher().search_hashes(phone)), User.role == Role.TRAINEE)
-        .order_by(User.id)
-    ))

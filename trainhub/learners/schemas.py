@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from trainhub.api import Int, PageArgs, page_schema
+from trainhub.api import Bool, InputSchema, Int, PageArgs, Text, page_schema
+from trainhub.geo.schemas import Province, county_code
 from trainhub.learners.models import Gender, Learner, Qualification
 from trainhub.learners.operations import PersonalData
 from trainhub.learners.queries import AccountStatus, account_status
 
-TEXT_ERRORS = {"required": "必须填写此字段。", "null": "此字段不能为 null。", "invalid": "应为字符串。"}
-INT_ERRORS = {"required": "必须填写此字段。", "null": "此字段不能为 null。", "invalid": "应为整数。"}
 QUALIFICATION_HELP = "职业资格：" + "、".join(f"{q.value}（{q.label}）" for q in Qualification) + \
     "；也接受中文名称"
 GENDER_HELP = "性别：male / female（或“男”“女”）；选填，填写时须与身份证号码一致"
@@ -105,59 +104,41 @@ class WithPersonalData:
 
 def _filter_fields() -> dict:
     return {
-        "q": fields.String(validate=validate.Length(max=50, error="最多 {max} 个字符。"),
-                           error_messages=TEXT_ERRORS,
-                           metadata={"description": "姓名（包含）或学员用户名；完整的身份证号码或手机号码只能用 "
-                                                    "POST /api/v1/learners/search 查找"}),
-        "organisation": Int(error_messages=INT_ERRORS, metadata={"description": "机构 id"}),
-        "county": fields.String(validate=validate.Regexp(r"^\d{6}$", error="县级代码应为 6 位数字。"),
-                                error_messages=TEXT_ERRORS, metadata={"description": "机构所在县的 6 位代码"}),
-        "province": fields.String(validate=validate.Length(max=32, error="最多 {max} 个字符。"),
-                                  error_messages=TEXT_ERRORS, metadata={"description": "省份名称或 2 位省级代码"}),
-        "qualification": fields.String(
+        "q": Text(validate=validate.Length(max=50, error="最多 {max} 个字符。"),
+                  metadata={"description": "姓名（包含）或学员用户名；完整的身份证号码或手机号码只能用 "
+                                           "POST /api/v1/learners/search 查找"}),
+        "organisation": Int(metadata={"description": "机构 id"}),
+        "county": county_code("机构所在县的 6 位代码"),
+        "province": Province(metadata={"description": "省份名称或 2 位省级代码"}),
+        "qualification": Text(
             validate=validate.OneOf([q.value for q in Qualification],
                                     error="职业资格应为：" + "、".join(q.value for q in Qualification) + "。"),
-            error_messages=TEXT_ERRORS, metadata={"description": QUALIFICATION_HELP}),
-        "activated": fields.Boolean(error_messages={"invalid": "应为 true 或 false。"},
-                                    metadata={"description": "true：学员已设置自己的密码；false：尚未激活"}),
+            metadata={"description": QUALIFICATION_HELP}),
+        "activated": Bool(metadata={"description": "true：学员已设置自己的密码；false：尚未激活"}),
     }
 
 
 LearnerArgs = PageArgs.from_dict(_filter_fields(), name="LearnerArgs")
 
 
-class _InputBase(Schema):
-    error_messages = {"unknown": "未知字段。", "type": "请求体应为 JSON 对象。"}
-
-    class Meta:
-        ordered = True
-
-
-class _SearchBase(PageArgs):
-    error_messages = {"unknown": "未知字段。", "type": "请求体应为 JSON 对象。"}
-
-    class Meta:
-        ordered = True
+class _SearchBase(InputSchema, PageArgs):
+    """A request body (unknown fields refused) with the page arguments."""
 
 
 LearnerSearchSchema = _SearchBase.from_dict(
     {**_filter_fields(),
-     "q": fields.String(validate=validate.Length(max=50, error="最多 {max} 个字符。"),
-                        error_messages=TEXT_ERRORS,
-                        metadata={"description": "完整的身份证号码、完整的手机号码、学员用户名，或姓名（包含）"}),
+     "q": Text(validate=validate.Length(max=50, error="最多 {max} 个字符。"),
+               metadata={"description": "完整的身份证号码、完整的手机号码、学员用户名，或姓名（包含）"}),
      "page": Int(load_default=1, strict=True,
-                 validate=validate.Range(min=1, error="页码必须是不小于 1 的整数。"),
-                 error_messages=INT_ERRORS),
+                 validate=validate.Range(min=1, error="页码必须是不小于 1 的整数。")),
      "per_page": Int(load_default=None, strict=True,
-                     validate=validate.Range(min=1, max=500, error="每页条数必须在 1 到 500 之间。"),
-                     error_messages=INT_ERRORS)},
+                     validate=validate.Range(min=1, max=500, error="每页条数必须在 1 到 500 之间。"))},
     name="LearnerSearch",
 )
 
 
-def _text(description: str, *, allow_none: bool = True) -> fields.String:
-    return fields.String(allow_none=allow_none, error_messages=TEXT_ERRORS,
-                         metadata={"description": description})
+def _text(description: str, *, allow_none: bool = True) -> Text:
+    return Text(allow_none=allow_none, metadata={"description": description})
 
 
 def _input_fields(*, creating: bool) -> dict:
@@ -172,7 +153,7 @@ def _input_fields(*, creating: bool) -> dict:
         "birth_date": _text("出生日期 YYYY-MM-DD；选填，填写时须与身份证号码一致"),
         "phone": _text("11 位中国大陆手机号码" if creating
                        else "11 位中国大陆手机号码；省略或留空则不修改", allow_none=False),
-        "organisation_id": Int(strict=True, error_messages=INT_ERRORS,
+        "organisation_id": Int(strict=True,
                                metadata={"description": "所在机构的 id（须在调用者的负责区域内）"}),
         "position": _text("职务/岗位（最多 50 字）；null 表示清空"),
         "qualification": _text(QUALIFICATION_HELP),
@@ -180,10 +161,9 @@ def _input_fields(*, creating: bool) -> dict:
     }
 
 
-LearnerCreateSchema = _InputBase.from_dict(_input_fields(creating=True), name="LearnerCreate")
-LearnerUpdateSchema = _InputBase.from_dict(_input_fields(creating=False), name="LearnerUpdate")
+LearnerCreateSchema = InputSchema.from_dict(_input_fields(creating=True), name="LearnerCreate")
+LearnerUpdateSchema = InputSchema.from_dict(_input_fields(creating=False), name="LearnerUpdate")
 
 
-class IdNumberCorrectionSchema(_InputBase):
-    id_number = fields.String(required=True, error_messages=TEXT_ERRORS,
-                              metadata={"description": "正确的 18 位身份证号码"})
+class IdNumberCorrectionSchema(InputSchema):
+    id_number = Text(required=True, metadata={"description": "正确的 18 位身份证号码"})

@@ -14,6 +14,7 @@ from datetime import date
 from trainhub.learners import idcard
 from trainhub.learners.models import Gender, Qualification
 from trainhub.pii import MOBILE_SHAPE, normalize_phone
+from trainhub.refusals import Refusal
 from trainhub.text import clean_line
 
 #: Plausible ages of a working social worker (birth dates outside are typing errors).
@@ -21,11 +22,8 @@ MIN_AGE = 16
 MAX_AGE = 80
 
 
-class FieldError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class FieldError(Refusal):
+    """A learner field that is not acceptable."""
 
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９－　（）", "0123456789- ()")

@@ -14,29 +14,24 @@ the forms, call one operation and render.
 
 from __future__ import annotations
 
-import io
-from datetime import date
-
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
-from jinja2 import TemplateNotFound
 
 from trainhub.accounts.forms import ConfirmForm
 from trainhub.accounts.operations import ACTIVATION_LINK_DAYS
 from trainhub.auth import Role, roles_required
 from trainhub.db import utcnow
 from trainhub.extensions import db
+from trainhub.figures import collect_sections
 from trainhub.forms import mark_outside_area
 from trainhub.geo import queries as geo_queries
 from trainhub.learners import operations, queries, trainee_accounts
@@ -52,13 +47,14 @@ from trainhub.learners.operations import (
     FIELD_LABELS,
     LEARNER_MANAGERS,
     LearnerError,
-    LearnerInvalid,
 )
+from trainhub.learners.signals import learner_page_sections
 from trainhub.learners.trainee_accounts import MAX_LINKS_PER_BATCH
 from trainhub.links import LinksUnavailable, external_url, fallback_warning
+from trainhub.orgs import queries as org_queries
 from trainhub.pii import looks_personal
 from trainhub.ratelimits import heavy
-from trainhub.spreadsheets import to_xlsx
+from trainhub.spreadsheets import dated_filename, xlsx_download
 
 bp = Blueprint("learners", __name__)
 
@@ -66,7 +62,6 @@ PER_PAGE = 50
 #: Above this many organisations in the area, the organisation filter waits for a
 #: province or county to be chosen first (the list would be too long to pick from).
 ORGANISATION_FILTER_LIMIT = 300
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Said when a personal number arrives in an address: it was not searched.
 NUMBER_IN_ADDRESS = "为保护个人信息，网址中的身份证号码或手机号码不会被用于查找。请在上方的搜索框中输入号码后点击“筛选”。"
 
@@ -98,17 +93,18 @@ def _filter_form() -> LearnerFilterForm:
     user = current_user
     provinces = geo_queries.provinces(user)
     province = form.province.data if form.province.data in {code for code, _ in provinces} else None
-    counties = queries.counties_with_organisations(user, province)
+    counties = org_queries.counties_with_organisations(user, province)
     county = form.county.data if form.county.data in {c.code for c in counties} else None
     hint = None
-    if county or province or queries.count_organisations_in_area(user) <= ORGANISATION_FILTER_LIMIT:
-        organisations = queries.organisations_in_area(user, county_code=county, province_code=province)
+    if county or province or org_queries.count_organisations_in_area(user) <= ORGANISATION_FILTER_LIMIT:
+        organisations = org_queries.organisations_in_area(user, county_code=county,
+                                                          province_code=province)
     else:
         organisations = []
         hint = "机构较多：请先选择省份或县区，再选择机构。"
     chosen = (form.organisation.data or "").strip()
     if chosen.isdigit() and all(org.id != int(chosen) for org in organisations):
-        selected = queries.organisation_in_area(user, int(chosen))
+        selected = org_queries.get_organisation(user, int(chosen))
         if selected is not None:
             organisations = [selected, *organisations]
     form.set_choices(provinces, counties, organisations, organisations_hint=hint)
@@ -168,29 +164,10 @@ def export():
     if request.method == "GET" and looks_personal(filters.q):
         return _without_number(form)
     frame = operations.export_register(current_user, filters, via="web")
-    data = to_xlsx({"学员": frame})
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=f"学员名单-{date.today():%Y%m%d}.xlsx")
+    return xlsx_download({"学员": frame}, dated_filename("学员名单"))
 
 
 # a learner's page ------------------------------------------------------------------------------
-
-
-#: The courses feature's partial that lists a learner's enrolments.
-ENROLMENTS_PARTIAL = "courses/_learner_enrolments.html"
-
-
-def _enrolments_context(learner: Learner | None) -> dict:
-    """The learner's enrolments and whether the courses feature's partial exists."""
-    if learner is None:
-        return {"enrolments": None, "enrolments_partial": False}
-    try:
-        current_app.jinja_env.get_template(ENROLMENTS_PARTIAL)
-    except TemplateNotFound:
-        partial = False
-    else:
-        partial = True
-    return {"enrolments": queries.enrolments_of(learner), "enrolments_partial": partial}
 
 
 def _render_detail(learner: Learner, *, full: operations.PersonalData | None = None,
@@ -202,7 +179,7 @@ def _render_detail(learner: Learner, *, full: operations.PersonalData | None = N
         status=queries.account_status(learner),
         is_office=current_user.role == Role.OFFICE,
         link_days=ACTIVATION_LINK_DAYS,
-        **_enrolments_context(learner),
+        sections=collect_sections(learner_page_sections, learner=learner),
     ), status)
     return _no_store(response) if full is not None else response
 
@@ -230,7 +207,7 @@ def personal_data(learner_id: int):
 @roles_required(*LEARNER_MANAGERS)
 def create():
     form = LearnerForm()
-    form.set_organisations(queries.organisations_in_area(current_user))
+    form.set_organisations(org_queries.organisations_in_area(current_user))
     if request.method == "GET" and request.args.get("organisation", "").isdigit():
         form.organisation_id.data = request.args["organisation"]
     if form.validate_on_submit():
@@ -239,17 +216,13 @@ def create():
                 actor=current_user, organisation_id=form.selected_organisation_id(), **form.raw()
             )
         except LearnerError as error:
-            form.show_errors(_errors(error))
+            form.add_errors(error.errors)
         else:
             flash(f"学员 {learner.name} 已登记，学员账号为 {learner.user.username}（尚未激活）。",
                   "success")
             return redirect(url_for("learners.detail", learner_id=learner.id))
     status = 400 if request.method == "POST" else 200
     return render_template("learners/form.html", form=form, learner=None), status
-
-
-def _errors(error: LearnerError) -> dict[str, str]:
-    return error.errors if isinstance(error, LearnerInvalid) else {error.field: error.message}
 
 
 @bp.route("/learners/<int:learner_id>/edit", methods=["GET", "POST"])
@@ -266,7 +239,7 @@ def edit(learner_id: int):
         })
     else:
         form = LearnerEditForm()
-    form.set_organisations(queries.organisations_in_area(current_user))
+    form.set_organisations(org_queries.organisations_in_area(current_user))
     form.describe_phone(learner.phone_masked)
     if form.validate_on_submit():
         try:
@@ -275,7 +248,7 @@ def edit(learner_id: int):
                 **form.raw(),
             )
         except LearnerError as error:
-            form.show_errors(_errors(error))
+            form.add_errors(error.errors)
         else:
             if changes:
                 flash("已保存修改：" + "、".join(FIELD_LABELS[c] for c in changes) + "。", "success")
@@ -296,7 +269,7 @@ def correct_id_number(learner_id: int):
         try:
             operations.correct_id_number(learner, form.id_number.data, actor=current_user)
         except LearnerError as error:
-            form.id_number.errors = [*form.id_number.errors, *_errors(error).values()]
+            form.id_number.errors = [*form.id_number.errors, *error.errors.values()]
         else:
             flash("身份证号码已更正，性别和出生日期已随之更新。", "success")
             return redirect(url_for("learners.detail", learner_id=learner_id))
@@ -404,6 +377,6 @@ def me():
         "learners/me.html",
         learner=learner,
         full=operations.own_personal_data(learner) if learner is not None else None,
-        **_enrolments_context(learner),
+        sections=collect_sections(learner_page_sections, learner=learner) if learner else [],
     ))
     return _no_store(response)

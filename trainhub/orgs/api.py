@@ -1,6 +1,6 @@
 """JSON API of organisations and pairings (牵手结对): list, filter and read (within the
-reader's area); create and update; and the coverage of the priority counties. Writes go
-through :mod:`trainhub.orgs.operations`, with the caller as the acting user.
+reader's area); create and update. Writes go through :mod:`trainhub.orgs.operations`, with
+the caller as the acting user.
 
 The roles are those of the web pages: organisations are read by the office, coordinators
 and the Certification Centre, and registered or edited by the office and coordinators;
@@ -13,14 +13,11 @@ from __future__ import annotations
 from flask import url_for
 from flask_smorest import Blueprint
 
-from trainhub.api import api_user, json_body, paginate, problem
+from trainhub.api import api_user, json_body, paginate, problem, refused
 from trainhub.auth import Role, outside_area_problem, roles_required
 from trainhub.extensions import db
-from trainhub.geo.queries import resolve_province
 from trainhub.orgs import operations, pairings, queries
 from trainhub.orgs.schemas import (
-    CoverageArgs,
-    CoverageSchema,
     OrganisationArgs,
     OrganisationCreateSchema,
     OrganisationPageSchema,
@@ -35,32 +32,13 @@ from trainhub.orgs.schemas import (
 
 blp = Blueprint(
     "orgs_api", __name__, url_prefix="/api/v1",
-    description="机构（社工机构、乡镇（街道）社工站与支援方机构）、牵手结对与重点帮扶县覆盖情况。"
+    description="机构（社工机构、乡镇（街道）社工站与支援方机构）与牵手结对。"
                 "实施点联络员只能看到其负责区域内的机构，以及受援方在其区域内的结对。",
 )
 
 ORG_READERS = (Role.OFFICE, Role.COORDINATOR, Role.CERTIFIER)
 ORG_WRITERS = (Role.OFFICE, Role.COORDINATOR)
 PAIRING_READERS = (Role.OFFICE, Role.COORDINATOR)
-
-
-def _refused(error: operations.OrgError):
-    status = 409 if isinstance(error, operations.OrgConflict) else 422
-    detail = error.message if len(error.errors) == 1 else (
-        "以下字段的值不符合要求：" + "、".join(error.errors))
-    return problem(status, detail, errors={field: [message] for field, message in error.errors.items()})
-
-
-def _province_code(args: dict):
-    """``(code, None)`` for the ``province`` argument (name or code), or ``(None, problem)``;
-    a province or county filter outside a coordinator's area is refused (422) in words."""
-    code = None
-    if args.get("province"):
-        code = resolve_province(args["province"])
-        if code is None:
-            message = f"未知的省份：{args['province']}（请填写省份名称或 2 位省级代码）。"
-            return None, problem(422, message, errors={"province": [message]})
-    return code, outside_area_problem(api_user(), province=code, county=args.get("county"))
 
 
 @blp.route("/organisations")
@@ -74,16 +52,18 @@ def list_organisations(args):
     Filters: ``kind``, ``county`` (6-digit code), ``province`` (name or 2-digit code),
     ``priority`` (only organisations in priority counties) and ``q`` (part of the name, or
     the whole credit code). A coordinator sees only the organisations of their province or
-    county. The contact phone is masked in the list.
+    county. The contact phone is masked in the list; a province or county outside their
+    area is refused (422).
     """
-    province_code, refused = _province_code(args)
-    if refused is not None:
-        return refused
+    outside = outside_area_problem(api_user(), province=args.get("province"),
+                                   county=args.get("county"))
+    if outside is not None:
+        return outside
     stmt = queries.organisation_list_stmt(
         api_user(),
         kind=args.get("kind"),
         county_code=args.get("county"),
-        province_code=province_code,
+        province_code=args.get("province"),
         priority_only=args.get("priority", False),
         q=args.get("q"),
     )
@@ -119,7 +99,7 @@ def create_organisation(data):
     try:
         org = operations.create_organisation(**data, actor=api_user())
     except operations.OrgError as exc:
-        return _refused(exc)
+        return refused(exc)
     org_id = org.id
     org = queries.get_organisation(api_user(), org_id)
     return org, {"Location": url_for("orgs_api.get_organisation", org_id=org_id)}
@@ -145,7 +125,7 @@ def update_organisation(data, org_id: int):
     try:
         operations.update_organisation(org, data, actor=api_user())
     except operations.OrgError as exc:
-        return _refused(exc)
+        return refused(exc)
     return queries.get_organisation(api_user(), org_id)
 
 
@@ -163,15 +143,16 @@ def list_pairings(args):
     Filters: ``supporter`` and ``recipient`` (organisation ids), ``county`` and ``province``
     (of the recipient), ``active`` (in progress today, Beijing time) and ``status``.
     """
-    province_code, refused = _province_code(args)
-    if refused is not None:
-        return refused
+    outside = outside_area_problem(api_user(), province=args.get("province"),
+                                   county=args.get("county"))
+    if outside is not None:
+        return outside
     stmt = queries.pairing_list_stmt(
         api_user(),
         supporter_id=args.get("supporter"),
         recipient_id=args.get("recipient"),
         county_code=args.get("county"),
-        province_code=province_code,
+        province_code=args.get("province"),
         active=args.get("active"),
         status=args.get("status"),
     )
@@ -208,7 +189,7 @@ def create_pairing(data):
     try:
         pairing = pairings.create_pairing(**data)
     except operations.OrgError as exc:
-        return _refused(exc)
+        return refused(exc)
     pairing_id = pairing.id
     pairing = queries.get_pairing(api_user(), pairing_id)
     return pairing, {"Location": url_for("orgs_api.get_pairing", pairing_id=pairing_id)}
@@ -234,27 +215,5 @@ def update_pairing(data, pairing_id: int):
     try:
         pairings.update_pairing(pairing, data)
     except operations.OrgError as exc:
-        return _refused(exc)
+        return refused(exc)
     return queries.get_pairing(api_user(), pairing_id)
-
-
-# coverage ------------------------------------------------------------------------------------
-
-
-@blp.route("/coverage")
-@roles_required(Role.OFFICE, Role.COORDINATOR)
-@blp.arguments(CoverageArgs, location="query")
-@blp.response(200, CoverageSchema)
-@blp.alt_response(422, description="筛选参数有误")
-def coverage(args):
-    """Coverage of the priority counties
-
-    For every county flagged as a priority county in the caller's area, grouped by
-    province: organisations by kind, pairings in progress (recipient in the county) and
-    learners; with totals over all of them ("N of the M counties flagged as priority, 160
-    expected"). ``gaps=true`` lists only the counties that still lack something.
-    """
-    province_code, refused = _province_code(args)
-    if refused is not None:
-        return refused
-    return queries.coverage(api_user(), province_code=province_code, gaps_only=args["gaps"])

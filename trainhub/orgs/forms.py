@@ -1,4 +1,4 @@
-"""Forms of the organisation, pairing and coverage pages.
+"""Forms of the organisation and pairing pages.
 
 Every message is Chinese: choices are checked by our own validators rather than WTForms'
 English built-ins. The forms check shape (required, lengths, a choice from the list);
@@ -18,9 +18,12 @@ from trainhub.forms import (
     LocalDateField,
     Mandatory,
     OneOfChoices,
+    ProvinceChoices,
     choices,
+    chosen,
     clean,
     clean_multiline,
+    province_filter,
 )
 from trainhub.orgs.models import OrgKind, PairingStatus
 from trainhub.orgs.pairings import PAIRING_NOTE_LIMIT
@@ -41,19 +44,13 @@ class _CountyFilter:
         }
 
 
-def _ok(field):
-    """A filter field's value, or None when it is empty or refused (then it filters nothing)."""
-    return field.data if field.data and not field.errors else None
-
-
 KIND_CHOICE_ERROR = "请从列表中选择机构类型。"
-PROVINCE_CHOICE_ERROR = "请从列表中选择省份。"
 
 
 # organisations -------------------------------------------------------------------------------
 
 
-class OrganisationFilterForm(_CountyFilter, FlaskForm):
+class OrganisationFilterForm(_CountyFilter, ProvinceChoices, FlaskForm):
     """Filters of the organisation list (GET; no CSRF token needed to read)."""
 
     class Meta:
@@ -61,8 +58,7 @@ class OrganisationFilterForm(_CountyFilter, FlaskForm):
 
     kind = SelectField("机构类型", choices=choices([("", "全部类型"), *OrgKind.choices()]),
                        validate_choice=False, validators=[Optional(), OneOfChoices(KIND_CHOICE_ERROR)])
-    province = SelectField("省份", choices=choices([("", "全部省份")]), validate_choice=False,
-                           validators=[Optional(), OneOfChoices(PROVINCE_CHOICE_ERROR)])
+    province = province_filter()
     county = StringField("县（区）", filters=[clean],
                          validators=[Optional(), Length(max=30, message="最多 30 个字符。")],
                          render_kw={"placeholder": "县名或 6 位代码"})
@@ -71,18 +67,15 @@ class OrganisationFilterForm(_CountyFilter, FlaskForm):
                     validators=[Optional(), Length(max=50, message="最多 50 个字符。")],
                     render_kw={"placeholder": "机构名称或统一社会信用代码"})
 
-    def set_province_choices(self, provinces: list[tuple[str, str]]) -> None:
-        self.province.choices = choices([("", "全部省份"), *provinces])
-
     def filters(self) -> dict:
         """Keyword filters for :func:`trainhub.orgs.queries.organisation_list_stmt`; a field
         with an error filters nothing."""
         return {
-            "kind": _ok(self.kind),
-            "province_code": _ok(self.province),
+            "kind": chosen(self.kind),
+            "province_code": chosen(self.province),
             **self._county_filters(),
             "priority_only": bool(self.priority.data),
-            "q": _ok(self.q),
+            "q": chosen(self.q),
         }
 
 
@@ -149,7 +142,7 @@ class OrganisationForm(FieldErrors, FlaskForm):
 STATUS_FILTER_CHOICES = [("", "全部状态"), *PairingStatus.choices()]
 
 
-class PairingFilterForm(_CountyFilter, FlaskForm):
+class PairingFilterForm(_CountyFilter, ProvinceChoices, FlaskForm):
     """Filters of the pairing list (GET)."""
 
     class Meta:
@@ -157,9 +150,7 @@ class PairingFilterForm(_CountyFilter, FlaskForm):
 
     status = SelectField("状态", choices=choices(STATUS_FILTER_CHOICES), validate_choice=False,
                          validators=[Optional(), OneOfChoices("请从列表中选择状态。")])
-    province = SelectField("受援方省份", choices=choices([("", "全部省份")]),
-                           validate_choice=False,
-                           validators=[Optional(), OneOfChoices(PROVINCE_CHOICE_ERROR)])
+    province = province_filter("受援方省份")
     county = StringField("受援方县（区）", filters=[clean],
                          validators=[Optional(), Length(max=30, message="最多 30 个字符。")],
                          render_kw={"placeholder": "县名或 6 位代码"})
@@ -167,16 +158,13 @@ class PairingFilterForm(_CountyFilter, FlaskForm):
                     validators=[Optional(), Length(max=50, message="最多 50 个字符。")],
                     render_kw={"placeholder": "支援方或受援方名称"})
 
-    def set_province_choices(self, provinces: list[tuple[str, str]]) -> None:
-        self.province.choices = choices([("", "全部省份"), *provinces])
-
     def filters(self) -> dict:
         """Keyword filters for :func:`trainhub.orgs.queries.pairing_list_stmt`."""
         return {
-            "status": _ok(self.status),
-            "province_code": _ok(self.province),
+            "status": chosen(self.status),
+            "province_code": chosen(self.province),
             **self._county_filters(),
-            "q": _ok(self.q),
+            "q": chosen(self.q),
         }
 
 
@@ -238,23 +226,3 @@ class PairingEndForm(FieldErrors, FlaskForm):
                                        message=f"备注不能超过 {PAIRING_NOTE_LIMIT} 个字符。")],
         description="可留空；填写则替换原备注，例如结束原因。",
     )
-
-
-# coverage ------------------------------------------------------------------------------------
-
-
-class CoverageFilterForm(FlaskForm):
-    """Filters of the coverage page (GET)."""
-
-    class Meta:
-        csrf = False
-
-    province = SelectField("省份", choices=choices([("", "全部省份")]), validate_choice=False,
-                           validators=[Optional(), OneOfChoices(PROVINCE_CHOICE_ERROR)])
-    gaps = BooleanField("只看有缺口的县")
-
-    def set_province_choices(self, provinces: list[tuple[str, str]]) -> None:
-        self.province.choices = choices([("", "全部省份"), *provinces])
-
-    def filters(self) -> dict:
-        return {"province_code": _ok(self.province), "gaps_only": bool(self.gaps.data)}

@@ -18,6 +18,7 @@ from trainhub.extensions import db
 from trainhub.geo.models import County
 from trainhub.orgs.models import Organisation, OrgKind
 from trainhub.pii import mask_phone
+from trainhub.refusals import Refusal
 from trainhub.text import clean_line
 
 #: Characters of a unified social credit code (GB 32100-2015): digits and capitals without I O Z S V.
@@ -40,19 +41,14 @@ _MOBILE = re.compile(r"1[3-9]\d{9}")
 _LANDLINE = re.compile(r"\(?(0\d{2,3})\)?-?(\d{7,8})(?:(?:-|转|#|ext\.?)(\d{1,6}))?", re.IGNORECASE)
 
 
-class OrgError(ValueError):
-    """A refused organisation or pairing change. ``errors`` maps every input at fault to
-    its Chinese message; ``field`` and ``message`` are the first of them."""
-
-    def __init__(self, field: str | None = None, message: str | None = None, *,
-                 errors: dict[str, str] | None = None):
-        self.errors = dict(errors) if errors else {field: message}
-        self.field, self.message = next(iter(self.errors.items()))
-        super().__init__(self.message)
+class OrgError(Refusal):
+    """A refused organisation or pairing change."""
 
 
 class OrgConflict(OrgError):
     """The change would clash with another organisation or pairing (HTTP 409)."""
+
+    status = 409
 
 
 class FieldProblems(dict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from trainhub.api import Bool, Day, InputSchema, Int, PageArgs, Text, api_user, page_schema
+from trainhub.geo.schemas import Province, county_code
 from trainhub.localtime import local_today
 from trainhub.orgs.models import OrgKind, PairingStatus
 from trainhub.orgs.pairings import PAIRING_NOTE_LIMIT
@@ -60,14 +61,11 @@ OrganisationPageSchema = page_schema(OrganisationListItemSchema, "OrganisationPa
 class OrganisationArgs(PageArgs):
     kind = fields.String(validate=validate.OneOf(KIND_VALUES, error=KIND_ERROR),
                          metadata={"description": KIND_HELP})
-    county = fields.String(validate=validate.Regexp(r"^\d{6}$", error="县级代码应为 6 位数字。"),
-                           metadata={"description": "6 位县级代码"})
-    province = fields.String(validate=validate.Length(max=32, error="最多 {max} 个字符。"),
-                             metadata={"description": "省份名称或 2 位省级代码"})
-    q = fields.String(validate=validate.Length(max=50, error="最多 {max} 个字符。"),
-                      metadata={"description": "按机构名称（包含）或统一社会信用代码（完全一致）查找"})
-    priority = Bool(
-                              metadata={"description": "true：只列出重点帮扶县内的机构"})
+    county = county_code()
+    province = Province(metadata={"description": "省份名称或 2 位省级代码"})
+    q = Text(validate=validate.Length(max=50, error="最多 {max} 个字符。"),
+             metadata={"description": "按机构名称（包含）或统一社会信用代码（完全一致）查找"})
+    priority = Bool(metadata={"description": "true：只列出重点帮扶县内的机构"})
 
 
 def _input_fields(required: bool) -> dict:
@@ -143,16 +141,11 @@ PairingPageSchema = page_schema(PairingSchema, "PairingPage")
 
 
 class PairingArgs(PageArgs):
-    supporter = Int(
-                               metadata={"description": "支援方机构编号"})
-    recipient = Int(
-                               metadata={"description": "受援方机构编号"})
-    county = fields.String(validate=validate.Regexp(r"^\d{6}$", error="县级代码应为 6 位数字。"),
-                           metadata={"description": "受援方所在县的 6 位代码"})
-    province = fields.String(validate=validate.Length(max=32, error="最多 {max} 个字符。"),
-                             metadata={"description": "受援方所在省份：名称或 2 位省级代码"})
-    active = Bool(
-                            metadata={"description": "true：今天进行中的结对；false：未开始或已结束的"})
+    supporter = Int(metadata={"description": "支援方机构编号"})
+    recipient = Int(metadata={"description": "受援方机构编号"})
+    county = county_code("受援方所在县的 6 位代码")
+    province = Province(metadata={"description": "受援方所在省份：名称或 2 位省级代码"})
+    active = Bool(metadata={"description": "true：今天进行中的结对；false：未开始或已结束的"})
     status = fields.String(validate=validate.OneOf(STATUS_VALUES, error="状态应为 planned、active 或 ended。"),
                            metadata={"description": STATUS_HELP})
 
@@ -166,13 +159,13 @@ def _note_field() -> Text:
 PairingCreateSchema = InputSchema.from_dict(
     {
         "supporter_id": Int(required=True, strict=True,
-                                       metadata={"description": "支援方机构编号（类型须为 supporter）"}),
+                            metadata={"description": "支援方机构编号（类型须为 supporter）"}),
         "recipient_id": Int(required=True, strict=True,
-                                       metadata={"description": "受援方机构编号（重点帮扶县内的 agency 或 station）"}),
+                            metadata={"description": "受援方机构编号（重点帮扶县内的 agency 或 station）"}),
         "started_on": Day(required=True,
-                                  metadata={"description": "开始日期（不早于 2021-01-01，不晚于今天后 180 天）"}),
+                          metadata={"description": "开始日期（不早于 2021-01-01，不晚于今天后 180 天）"}),
         "ended_on": Day(allow_none=True,
-                                metadata={"description": "结束日期，可省略；不早于开始日期"}),
+                        metadata={"description": "结束日期，可省略；不早于开始日期"}),
         "note": _note_field(),
     },
     name="PairingCreate",
@@ -180,78 +173,8 @@ PairingCreateSchema = InputSchema.from_dict(
 PairingUpdateSchema = InputSchema.from_dict(
     {
         "ended_on": Day(allow_none=True,
-                                metadata={"description": "结束日期；null 表示重新开始（未结束）"}),
+                        metadata={"description": "结束日期；null 表示重新开始（未结束）"}),
         "note": _note_field(),
     },
     name="PairingUpdate",
 )
-
-
-# coverage ------------------------------------------------------------------------------------
-
-
-class CoverageArgs(Schema):
-    province = fields.String(validate=validate.Length(max=32, error="最多 {max} 个字符。"),
-                             metadata={"description": "省份名称或 2 位省级代码"})
-    gaps = Bool(load_default=False,
-                          metadata={"description": "true：县级明细只列出尚缺机构、结对或学员的县"})
-
-
-class OrganisationsByKindSchema(Schema):
-    class Meta:
-        ordered = True
-
-    agency = Int(required=True, metadata={"description": "社工机构"})
-    station = Int(required=True, metadata={"description": "乡镇（街道）社工站"})
-    supporter = Int(required=True, metadata={"description": "支援方机构"})
-
-
-class CoverageTotalsSchema(Schema):
-    class Meta:
-        ordered = True
-
-    flagged = Int(required=True, metadata={"description": "已标记的重点帮扶县"})
-    with_organisations = Int(required=True, metadata={"description": "其中已有机构的县"})
-    with_pairings = Int(required=True, metadata={"description": "其中已有进行中结对的县"})
-    with_learners = Int(required=True, metadata={"description": "其中已有学员的县"})
-    complete = Int(required=True, metadata={"description": "三项齐全的县"})
-
-
-class CountyCoverageSchema(Schema):
-    class Meta:
-        ordered = True
-
-    code = fields.String(required=True)
-    name = fields.String(required=True)
-    prefecture = fields.String(required=True)
-    organisations = fields.Nested(OrganisationsByKindSchema, required=True)
-    organisations_total = Int(required=True)
-    pairings = Int(required=True, metadata={"description": "受援方在本县、今天进行中的结对"})
-    learners = Int(required=True)
-    gaps = fields.List(fields.String(), required=True,
-                       metadata={"description": "尚缺的项目：无机构、无结对、无学员"})
-
-
-class ProvinceCoverageSchema(Schema):
-    class Meta:
-        ordered = True
-
-    province_code = fields.String(required=True)
-    province = fields.String(required=True)
-    totals = fields.Nested(CoverageTotalsSchema, required=True)
-    counties = fields.List(fields.Nested(CountyCoverageSchema), required=True)
-
-
-class CoverageSchema(Schema):
-    class Meta:
-        ordered = True
-
-    summary = fields.String(required=True, metadata={"description": "中文摘要：N 个已标记重点帮扶县中……（应为 160 个）"})
-    totals = fields.Nested(CoverageTotalsSchema, required=True)
-    national_flagged = Int(required=True, metadata={"description": "全国已标记的重点帮扶县"})
-    expected = Int(required=True, metadata={"description": "通知列明的重点帮扶县数（160）"})
-    whole_programme = fields.Boolean(required=True,
-                                     metadata={"description": "true：数字覆盖整个项目（项目办且未按省份筛选）"})
-    gaps_only = fields.Boolean(required=True)
-    as_of = fields.Date(attribute="today", required=True, metadata={"description": "“进行中”所指的日期"})
-    provinces = fields.List(fields.Nested(ProvinceCoverageSchema), required=True)

@@ -1,17 +1,17 @@
-"""Web pages of organisations, pairings (牵手结对) and the coverage of the priority counties.
+"""Web pages of organisations and pairings (牵手结对).
 
 The office sees and manages everything; a coordinator sees the organisations of their area
-(and registers or edits them there), the pairings whose recipient lies in their area, and
-the coverage of their area; the Certification Centre reads the organisations. Anything
-outside a coordinator's area answers 404. The API grants the same roles.
+(and registers or edits them there) and the pairings whose recipient lies in their area;
+the Certification Centre reads the organisations. Anything outside a coordinator's area
+answers 404. The API grants the same roles.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from trainhub.audit.operations import record
+from trainhub.audit.operations import record_export
 from trainhub.auth import Role, in_area, roles_required
 from trainhub.extensions import db
 from trainhub.figures import collect
@@ -21,7 +21,6 @@ from trainhub.localtime import local_today
 from trainhub.orgs import operations, queries
 from trainhub.orgs import pairings as pairing_operations
 from trainhub.orgs.forms import (
-    CoverageFilterForm,
     OrganisationFilterForm,
     OrganisationForm,
     PairingEndForm,
@@ -33,7 +32,7 @@ from trainhub.orgs.operations import OrgError
 from trainhub.orgs.signals import organisation_figures
 from trainhub.pii import mask_phone
 from trainhub.ratelimits import heavy
-from trainhub.spreadsheets import to_xlsx
+from trainhub.spreadsheets import dated_filename, xlsx_download
 
 bp = Blueprint("orgs", __name__)
 
@@ -41,26 +40,10 @@ PER_PAGE = 50
 STAFF = (Role.OFFICE, Role.COORDINATOR)
 #: Roles that read organisations (the same as the API's).
 ORG_READERS = (*STAFF, Role.CERTIFIER)
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _page() -> int:
     return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
-def _workbook(sheets: dict, stem: str):
-    """An ``.xlsx`` download named ``stem-YYYYMMDD.xlsx`` (Chinese names are fine)."""
-    import io
-
-    filename = f"{stem}-{local_today():%Y%m%d}.xlsx"
-    return send_file(io.BytesIO(to_xlsx(sheets)), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=filename, max_age=0)
-
-
-def _audit_export(action: str, filters: dict, rows: int) -> None:
-    """Exports of registers are recorded (who took which rows out)."""
-    detail = {key: value for key, value in filters.items() if value not in (None, False, "")}
-    record(action, detail={"filters": detail, "rows": rows})
 
 
 def _visible(org) -> bool:
@@ -96,8 +79,8 @@ def organisation_list():
 def export():
     _, filters = _organisation_filters()
     frame = queries.organisation_table(current_user, **filters)
-    _audit_export("organisation.export", filters, len(frame))
-    return _workbook({"机构": frame}, "机构名册")
+    record_export("organisation.export", filters, len(frame))
+    return xlsx_download({"机构": frame}, dated_filename("机构名册"))
 
 
 def _organisation_or_404(org_id: int):
@@ -219,8 +202,8 @@ def pairings():
 def pairings_export():
     _, filters = _pairing_filters()
     frame = queries.pairing_table(current_user, **filters)
-    _audit_export("pairing.export", filters, len(frame))
-    return _workbook({"牵手结对": frame}, "牵手结对")
+    record_export("pairing.export", filters, len(frame))
+    return xlsx_download({"牵手结对": frame}, dated_filename("牵手结对"))
 
 
 def _render_pairing_form(form: PairingForm, status: int = 200):
@@ -285,31 +268,3 @@ def end_pairing(pairing_id: int):
             flash("已结束该牵手结对。", "success")
             return redirect(url_for("orgs.pairing", pairing_id=pairing_id))
     return _render_pairing(_pairing_or_404(pairing_id), form, 400)
-
-
-# coverage of the priority counties -------------------------------------------------------------
-
-
-def _coverage_report():
-    form = CoverageFilterForm(formdata=request.args)
-    form.set_province_choices(provinces(current_user))
-    form.validate()
-    mark_outside_area(form, current_user)
-    return form, queries.coverage(current_user, **form.filters())
-
-
-@bp.route("/coverage")
-@roles_required(*STAFF)
-def coverage():
-    form, report = _coverage_report()
-    return render_template("orgs/coverage.html", form=form, report=report,
-                           summary=queries.coverage_summary_text(report))
-
-
-@bp.route("/coverage/export.xlsx")
-@roles_required(*STAFF)
-@heavy
-def coverage_export():
-    form, report = _coverage_report()
-    _audit_export("coverage.export", form.filters(), len(report.counties))
-    return _workbook(queries.coverage_frames(report), "重点帮扶县覆盖情况")

@@ -1,5 +1,5 @@
 """Coverage of the priority counties: the page, its export and ``/api/v1/coverage``, on the
-world of ``tests/orgs/conftest.py`` (100 counties flagged by the reference data).
+world of ``tests/org_world.py`` (100 counties flagged by the reference data).
 
 Expected figures: 520204 水城区 has an agency and a station, a pairing in progress and three
 learners (complete); 520324 正安县 has a station only; 513431 昭觉县 has an agency and a
@@ -138,7 +138,7 @@ def test_coordinator_export_is_limited_to_the_area(client, login, org_world, rea
 def test_coverage_runs_a_fixed_number_of_queries(app, org_world):
     """Set-based: the same few grouped queries whether 1 or 100 counties are flagged."""
     from trainhub.accounts.models import Role, User
-    from trainhub.orgs.queries import coverage
+    from trainhub.reports.queries import coverage
 
     statements = []
 
