@@ -37,6 +37,12 @@ class Actor(Protocol):
     scope_code: str | None
 
 
+class Account(Actor, Protocol):
+    """A signed-in user as the features below accounts name it (``user.id``, ``user.role``)."""
+
+    id: int
+
+
 ALL_ROLES = frozenset(Role)
 STAFF = frozenset({Role.OFFICE, Role.COORDINATOR, Role.INSTRUCTOR, Role.CERTIFIER})
 #: Marker for endpoints open to everyone, signed in or not.

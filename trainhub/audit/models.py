@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainhub.db import UTCDateTime, utcnow
 from trainhub.extensions import db
-
-if TYPE_CHECKING:  # the audit log sits below every feature: the user by name only
-    from trainhub.accounts.models import User
 
 
 class AuditEntry(db.Model):
@@ -31,4 +27,4 @@ class AuditEntry(db.Model):
     detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     ip: Mapped[str | None] = mapped_column(sa.String(45))
 
-    actor: Mapped[User | None] = relationship("User")
+    actor: Mapped[User | None] = relationship("User")  # noqa: F821 (by name: below accounts)

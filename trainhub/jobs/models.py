@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainhub.db import LabelledEnum, UTCDateTime, enum_column, utcnow
 from trainhub.extensions import db
-
-if TYPE_CHECKING:  # the jobs feature sits below accounts: the user is named by string
-    from trainhub.accounts.models import User
 
 
 class JobStatus(LabelledEnum):
@@ -64,4 +60,4 @@ class Job(db.Model):
     #: Last sign of life of the running worker; older than the lease means interrupted.
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    created_by: Mapped[User | None] = relationship("User")
+    created_by: Mapped[User | None] = relationship("User")  # noqa: F821 (by name: below accounts)

@@ -7,18 +7,15 @@ transaction commits (see :mod:`trainhub.jobs.queue`).
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from trainhub.audit.operations import record
+from trainhub.auth import Account
 from trainhub.extensions import db
 from trainhub.jobs import lease, queries
 from trainhub.jobs.models import Job, JobStatus
 from trainhub.jobs.queue import get_kind, schedule_after_commit
-
-if TYPE_CHECKING:
-    from trainhub.accounts.models import User
 
 
 class JobRefused(Exception):
@@ -30,7 +27,7 @@ class JobRefused(Exception):
 
 
 def enqueue(kind: str, title: str | None = None, params: dict | None = None,
-            user: User | None = None) -> Job:
+            user: Account | None = None) -> Job:
     """Create a queued job of the registered ``kind``; it runs after the caller commits.
 
     ``params`` are passed to the job function as keyword arguments and must be
@@ -60,7 +57,7 @@ def enqueue(kind: str, title: str | None = None, params: dict | None = None,
     return job
 
 
-def rerun(job: Job, *, actor: User) -> Job:
+def rerun(job: Job, *, actor: Account) -> Job:
     """Queue the interrupted ``job`` again; it runs after the caller commits.
 
     Only the job's creator or the office may rerun it, and only while it is interrupted

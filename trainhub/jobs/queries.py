@@ -6,19 +6,14 @@ job whose worker vanished already reads as interrupted.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from trainhub.auth import Role
+from trainhub.auth import Account, Role
 from trainhub.extensions import db
 from trainhub.jobs.kinds import get_kind
 from trainhub.jobs.models import Job, JobStatus
 from trainhub.localtime import format_localtime
-
-if TYPE_CHECKING:
-    from trainhub.accounts.models import User
 
 #: States a job stays in until someone acts (an interrupted job waits for a rerun).
 FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.INTERRUPTED)
@@ -26,7 +21,7 @@ NOT_STARTED = "尚未开始"
 EMPTY = "—"
 
 
-def visible_jobs(user: User) -> sa.Select:
+def visible_jobs(user: Account) -> sa.Select:
     """Jobs ``user`` may see, newest first."""
     stmt = (
         sa.select(Job)
@@ -38,12 +33,12 @@ def visible_jobs(user: User) -> sa.Select:
     return stmt
 
 
-def get_visible_job(user: User, job_id: str) -> Job | None:
+def get_visible_job(user: Account, job_id: str) -> Job | None:
     """The job ``job_id`` if ``user`` may see it; None whether it is missing or someone else's."""
     return db.session.scalar(visible_jobs(user).where(Job.id == job_id))
 
 
-def may_see(user: User, job: Job) -> bool:
+def may_see(user: Account, job: Job) -> bool:
     """Python twin of :func:`visible_jobs`: the job's creator and the office (who may rerun)."""
     return user.role == Role.OFFICE or job.created_by_id == user.id
 
@@ -70,7 +65,7 @@ def result_template(job: Job) -> str | None:
     return kind.result_template if kind else None
 
 
-def may_see_worker(user: User) -> bool:
+def may_see_worker(user: Account) -> bool:
     """Host names and process ids are for the office, who runs the system."""
     return user.role == Role.OFFICE
 
@@ -83,7 +78,7 @@ def worker_label(job: Job) -> str:
     return f"主机 {host}，进程 {pid}" if host else job.worker
 
 
-def status_document(job: Job, viewer: User) -> dict:
+def status_document(job: Job, viewer: Account) -> dict:
     """What the job page polls: every field of the page that changes while a job runs."""
     return {
         "id": job.id,
