@@ -22,7 +22,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "trainhub"
 #: The features from the bottom up; a tuple holds features of the same rank, which must not
 #: import each other.
 ORDER: tuple[str | tuple[str, ...], ...] = (
-    "audit", "jobs", "geo", "orgs", "accounts", "learners", "courses", "attendance",
+    "audit", "jobs", "geo", "orgs", "accounts", "learners", "courses", "schedule", "attendance",
     "certificates", ("reports", "dashboard"), "imports", "demo",
 )
 RANK = {

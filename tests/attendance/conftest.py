@@ -41,6 +41,7 @@ class Timeline:
             session = TrainingSession(
                 course=course, starts_at=starts, ends_at=starts + timedelta(hours=2),
                 status=SessionStatus.CANCELLED if days in cancelled_days else SessionStatus.SCHEDULED,
+                cancelled_at=self.now if days in cancelled_days else None,
             )
             db.session.add(session)
             sessions.append(session)

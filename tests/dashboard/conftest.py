@@ -155,6 +155,7 @@ def world(app, make_user):
         db.session.add_all([programme, phase, track])
 
         t1 = db.session.get(User, teacher1.id)
+        t2 = db.session.get(User, teacher2.id)
 
         def course(code, title):
             return Course(track=track, code=code, title=title, class_hours=Decimal("8.0"),
@@ -168,12 +169,17 @@ def world(app, make_user):
         }
         courses["X"].instructors.append(t1)
         courses["Y"].instructors.append(t1)
+        # a session's instructor teaches its course: the guest is listed for Y (and teaches
+        # only the session assigned to them), teacher1 for Z
+        courses["Y"].instructors.append(t2)
+        courses["Z"].instructors.append(t1)
         db.session.add_all(courses.values())
 
         def session(key, title, days, status=SessionStatus.SCHEDULED, instructor_id=None):
             starts = now + timedelta(days=days)
             return TrainingSession(course=courses[key], title=title, starts_at=starts,
                                    ends_at=starts + timedelta(hours=2), status=status,
+                                   cancelled_at=now if status == SessionStatus.CANCELLED else None,
                                    instructor_id=instructor_id,
                                    meeting_url="https://meeting.example.cn/j/123" if days > 0 else None)
 
@@ -182,8 +188,8 @@ def world(app, make_user):
             "X2": session("X", "X第二讲", -10),
             "Xc": session("X", "X取消的一讲", -5, status=SessionStatus.CANCELLED),
             "X3": session("X", "X第三讲", 5),
-            "Y1": session("Y", "Y第一讲", -3),
-            "Y2": session("Y", "Y第二讲", 3),
+            "Y1": session("Y", "Y第一讲", -3, instructor_id=teacher1.id),
+            "Y2": session("Y", "Y第二讲", 3, instructor_id=teacher1.id),
             "Y3": session("Y", "Y第三讲（客座）", 7, instructor_id=teacher2.id),
             "Z1": session("Z", "Z第一讲", 2, instructor_id=teacher1.id),
             "W1": session("W", "W唯一一讲", -30),

@@ -230,7 +230,7 @@ def rate_course(app, world):
     """Course R: five sessions held (present, late, left early, excused, absent) and one to come,
     for learner L1."""
     from trainhub.attendance.models import Attendance, AttendanceStatus
-    from trainhub.courses.models import Course, CourseMode, Enrolment, Track, TrainingSession
+    from trainhub.courses.models import Course, CourseMode, Enrolment, Track, TrainingSession, Venue
     from trainhub.db import utcnow
 
     now = utcnow()
@@ -247,8 +247,9 @@ def rate_course(app, world):
             db.session.add(session)
             db.session.add(Attendance(learner_id=world.learners["L1"], session=session, status=status))
         starts = now + timedelta(days=1)
+        venue = Venue(name="岑巩县社工站会议室", county_code="522626")
         db.session.add(TrainingSession(course=course, title="R结业讲", starts_at=starts,
-                                       ends_at=starts + timedelta(hours=2), venue="岑巩县社工站会议室"))
+                                       ends_at=starts + timedelta(hours=2), venue=venue))
         db.session.add(Enrolment(learner_id=world.learners["L1"], course=course,
                                  enrolled_at=now - timedelta(days=30)))
         db.session.commit()

@@ -136,8 +136,8 @@ def test_demo_command_creates_a_realistic_data_set_once(app, runner):
             start = session.starts_at.astimezone(BEIJING)
             assert phase.starts_on <= start.date() <= phase.ends_on
             assert start.weekday() < 5 and session.ends_at > session.starts_at
-            if session.venue:
-                assert "实施点" in session.venue and session.meeting_url is None
+            if session.venue is not None:
+                assert "实施点" in session.venue.name and session.meeting_url is None
             else:
                 assert start.hour == 19 and session.meeting_url.startswith("https://")
         days = sorted(session.starts_at.astimezone(BEIJING).date() for session in sessions)

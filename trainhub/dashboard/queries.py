@@ -31,6 +31,7 @@ from trainhub.courses.models import (
     EnrolmentStatus,
     SessionStatus,
     TrainingSession,
+    Venue,
 )
 from trainhub.extensions import db
 from trainhub.geo.models import County
@@ -87,11 +88,12 @@ def session_items(where, limit: int = LIST_LIMIT) -> list[SessionItem]:
             TrainingSession.title,
             TrainingSession.starts_at,
             TrainingSession.ends_at,
-            TrainingSession.venue,
+            Venue.name,
             TrainingSession.meeting_url,
             Course.mode,
         )
         .join(Course, Course.id == TrainingSession.course_id)
+        .outerjoin(Venue, Venue.id == TrainingSession.venue_id)
         .where(where)
         .order_by(TrainingSession.starts_at, TrainingSession.id)
         .limit(limit)

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from trainhub.accounts.models import Role, User
-from trainhub.courses.models import Course, Phase, Programme, Track, TrainingSession
+from trainhub.courses.models import Course, Phase, Programme, Track, TrainingSession, Venue
 from trainhub.demo.catalogue import CourseSpec, PhasePlan
 from trainhub.geo.models import County
 from trainhub.learners.models import Learner
@@ -118,6 +118,8 @@ class Demo:
     supporters: list[Organisation] = field(default_factory=list)
     stations: list[Organisation] = field(default_factory=list)
     sites: list[Organisation] = field(default_factory=list)
+    #: The training room of each implementation site, by the site's organisation id.
+    venues: dict[int, Venue] = field(default_factory=dict)
     pairings: int = 0
 
     office: User | None = None

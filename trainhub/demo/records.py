@@ -227,7 +227,7 @@ def _attendance_row(demo: Demo, learner_id: int, session: TrainingSession,
     """Online sessions: as the meeting platform's export gives them (join and leave clipped
     to the session); on-site sessions: marked by the instructor."""
     rng = demo.rng
-    on_site = session.venue is not None
+    on_site = session.venue_id is not None or session.venue is not None
     start, end = session.starts_at, session.ends_at
     joined = left = minutes = None
     if status.counts_as_attended:

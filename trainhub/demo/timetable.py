@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from trainhub.courses.models import CourseMode, TrainingSession
+from trainhub.courses.models import CourseMode, TrainingSession, Venue
 from trainhub.demo.catalogue import MEETING_URL, ONLINE_TIME, ONSITE_TIMES, SESSION_HOURS
 from trainhub.demo.context import Demo, Featured, PhaseBuild
 from trainhub.demo.workdays import working_days
@@ -114,7 +114,8 @@ def _phase_sessions(demo: Demo, build: PhaseBuild, *, launch: bool) -> None:
     and the others start the day after."""
     phase = build.phase
     site_index = 0
-    venues: dict[str, str] = {}
+    venues: dict[str, Venue] = {}
+    site_venues = demo.venues
     links: dict[str, str] = {}
     for track, weekdays in enumerate(build.plan.weekdays):
         first = phase.starts_on + timedelta(days=1) if launch else phase.starts_on
@@ -130,7 +131,11 @@ def _phase_sessions(demo: Demo, build: PhaseBuild, *, launch: bool) -> None:
             if on_site and code not in venues:
                 site = demo.sites[site_index % len(demo.sites)]
                 site_index += 1
-                venues[code] = f"{site.county.province}{site.county.name}实施点（{site.name}培训室）"
+                if site.id not in site_venues:
+                    site_venues[site.id] = Venue(
+                        name=f"{site.county.province}{site.county.name}实施点（{site.name}培训室）",
+                        county_code=site.county_code, organisation=site)
+                venues[code] = site_venues[site.id]
             if not on_site and code not in links:
                 links[code] = MEETING_URL.format(demo.rng.randrange(10**8, 10**9))
             if not on_site:
