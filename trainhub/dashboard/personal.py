@@ -24,6 +24,7 @@ from trainhub.dashboard.queries import SessionItem, count, held, session_items, 
 from trainhub.extensions import db
 from trainhub.learners.models import Learner
 from trainhub.orgs.models import Organisation
+from trainhub.schedule.scope import taught_by
 
 # instructor ----------------------------------------------------------------------------------
 
@@ -36,22 +37,8 @@ class InstructorSummary:
     next_sessions: list[SessionItem]
 
 
-def instructor_sessions(user_id: int) -> sa.ColumnElement[bool]:
-    """Sessions an instructor teaches: those assigned to them, and the sessions without an
-    assigned instructor of the courses they are an instructor of. A session assigned to
-    someone else is that person's, even in a course both teach."""
-    teaches_course = sa.exists().where(
-        course_instructor.c.course_id == TrainingSession.course_id,
-        course_instructor.c.user_id == user_id,
-    )
-    return sa.or_(
-        TrainingSession.instructor_id == user_id,
-        sa.and_(TrainingSession.instructor_id.is_(None), teaches_course),
-    )
-
-
 def instructor_summary(user: Actor, now: datetime) -> InstructorSummary:
-    mine = instructor_sessions(user.id)
+    mine = taught_by(user.id)
     courses = count(
         sa.select(sa.func.count(Course.id)).where(
             sa.or_(
