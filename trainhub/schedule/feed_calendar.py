@@ -6,7 +6,7 @@ for the office and the Certification Centre); a course's feed holds the course's
 Cancelled sessions stay in both, as ``STATUS:CANCELLED``, so that subscribed calendars
 strike them out rather than silently losing them.
 
-Reading a feed costs a constant number of queries, however many sessions it holds: one
+Reading a feed (once found) costs a constant number of queries, however many sessions it holds: one
 for its version (:func:`feed_version`, enough to answer ``304 Not Modified``), one for
 the sessions with their course, track, phase, venue and instructor (joined), one for the
 instructors of their courses.
