@@ -42,4 +42,4 @@ trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
 echo "== serving on http://127.0.0.1:$port (Ctrl-C to stop)"
 echo "   sign in as 'office' (or any account listed in $TRAINHUB_INSTANCE_PATH/demo-accounts.txt)"
 .venv/bin/gunicorn --bind "127.0.0.1:$port" --workers "${TRAINHUB_WEB_WORKERS:-2}" \
-    --access-logfile - 'trainhub:create_app()'
+    --access-logfile - --logger-class trainhub.accesslog.RedactingLogger 'trainhub:create_app()'

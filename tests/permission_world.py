@@ -16,6 +16,7 @@ the kind has such a thing, one outside it:
 | import_upload | an import of the caller (with rejected rows) | an import of another trainee         |
 | user          | a staff account to administer                | —                                    |
 | activation    | a usable activation link                     | —                                    |
+| calendar_feed | the secret of a course's shared feed         | —                                    |
 
 Every role has its user ("matrix-office", ...): the coordinator's scope is "52"; the trainee
 is the account of the inside learner (so ``/me`` shows their own record); "another
@@ -56,6 +57,7 @@ ARGUMENT_KINDS = {
     "user_id": "user",
     ("imports", "token"): "import_upload",
     ("activate", "token"): "activation",
+    ("calendar", "token"): "calendar_feed",
 }
 
 #: Kinds that belong to one user: "inside" is the caller's own.
@@ -169,6 +171,7 @@ def build_world(app) -> World:
     from trainhub.learners.trainee_accounts import issue_activation_links
     from trainhub.orgs.operations import create_organisation
     from trainhub.orgs.pairings import create_pairing
+    from trainhub.schedule.feeds import feed_secret, share_course_feed
 
     world = World()
     with app.app_context():
@@ -214,6 +217,7 @@ def build_world(app) -> World:
         administered = create_user("matrix-administered", Role.INSTRUCTOR, password=PASSWORD)
         db.session.flush()
         (link,), _ = issue_activation_links([learner_out], actor=None)
+        feed = share_course_feed(course=course_in, actor=None)
 
         world.shared = {
             "county": ("520204", "621126"),
@@ -224,6 +228,7 @@ def build_world(app) -> World:
             "enrolment": (enrolment_in.id, enrolment_out.id),
             "user": (administered.id, None),
             "activation": (link.token, None),
+            "calendar_feed": (feed_secret(feed), None),
         }
         db.session.commit()
     return world

@@ -91,6 +91,13 @@ GET          /imports/<token>                                     own    own   -
 POST         /imports/<token>/confirm                             own    own   -      -      -       -
 GET          /imports/<token>/result                              own    own   -      -      -       -
 GET          /imports/<token>/rejected.xlsx                       own    own   -      -      -       -
+GET          /calendar                                            yes    yes   yes    yes    yes     -
+POST         /calendar/renew                                      yes    yes   yes    yes    yes     -
+POST         /calendar/revoke                                     yes    yes   yes    yes    yes     -
+GET          /calendar/<token>.ics                                yes    yes   yes    yes    yes     yes
+GET          /courses/<int:course_id>/calendar                    yes    -     -      -      -       -
+POST         /courses/<int:course_id>/calendar/share              yes    -     -      -      -       -
+POST         /courses/<int:course_id>/calendar/revoke             yes    -     -      -      -       -
 
 GET          /api/v1/me                                           yes    yes   yes    yes    yes     -
 GET          /api/v1/tokens                                       yes    yes   yes    yes    yes     -
@@ -126,6 +133,7 @@ POST         /api/v1/enrolments/<int:enrolment_id>/withdraw       yes    area  -
 GET          /api/v1/me/enrolments                                -      -     -      -      own     -
 POST         /api/v1/imports/learners                             yes    area  -      -      -       -
 GET          /api/v1/imports/<token>/rejected-rows                own    own   -      -      -       -
+GET          /api/v1/me/calendar                                  yes    yes   yes    yes    yes     -
 """
 
 #: Request bodies that get a request as far as looking up the object in its URL (API

@@ -147,6 +147,8 @@ def labels(page: str) -> list[str]:
 
 
 ACCOUNT = ["API 令牌", "修改密码", "退出"]
+#: The account menu of the staff who do not subscribe from a phone in the first place.
+DESK_ACCOUNT = ["日历订阅", *ACCOUNT]
 
 
 def test_office_navigation(client, login):
@@ -156,13 +158,14 @@ def test_office_navigation(client, login):
     assert ("牵手计划培训管理", "/", "get") in items
     assert [t for t in labels(page) if t != "牵手计划培训管理"] == [
         "首页", "县区", "机构", "牵手结对", "学员", "导入", "课程", "覆盖情况", "用户管理", "任务",
-        *ACCOUNT,
+        *DESK_ACCOUNT,
     ]
     assert ("学员", "/learners", "get") in items
     assert ("县区", "/counties", "get") in items
     assert ("用户管理", "/users", "get") in items
     assert ("任务", "/jobs", "get") in items
     assert ("API 令牌", "/account/tokens", "get") in items
+    assert ("日历订阅", "/calendar", "get") in items
     assert ("修改密码", "/account/password", "get") in items
     assert ("退出", "/logout", "post") in items
     # the user's name and role label
@@ -184,15 +187,15 @@ def test_coordinator_navigation(client, login, reference_data):
     login(Role.COORDINATOR, scope_code="52", display_name="贵州联络员")
     page = client.get("/").get_data(as_text=True)
     assert [t for t in labels(page) if t != "牵手计划培训管理"] == [
-        "首页", "本区域县区", "机构", "牵手结对", "学员", "导入", "课程", "覆盖情况", *ACCOUNT,
+        "首页", "本区域县区", "机构", "牵手结对", "学员", "导入", "课程", "覆盖情况", *DESK_ACCOUNT,
     ]
     assert "实施点联络员" in page
 
 
 @pytest.mark.parametrize(
     ("role", "features", "account"),
-    [(Role.INSTRUCTOR, ["我的课程"], ACCOUNT), (Role.CERTIFIER, ["机构", "课程"], ACCOUNT),
-     (Role.TRAINEE, ["我的信息"], ["修改密码", "退出"])],
+    [(Role.INSTRUCTOR, ["我的课程", "日历订阅"], ACCOUNT), (Role.CERTIFIER, ["机构", "课程"], DESK_ACCOUNT),
+     (Role.TRAINEE, ["我的信息", "日历订阅"], ["修改密码", "退出"])],
 )
 def test_other_roles_see_home_their_features_and_their_account(client, login, role, features,
                                                                account):

@@ -35,6 +35,7 @@ ENV_VARS = {
     "LOGIN_LIMIT_USER_ADDRESS": "LOGIN_LIMIT_USER_ADDRESS",
     "LOGIN_LIMIT_ADDRESS": "LOGIN_LIMIT_ADDRESS",
     "LOGIN_LIMIT_USER": "LOGIN_LIMIT_USER",
+    "FEED_MISS_LIMIT": "FEED_MISS_LIMIT",
     "MAX_CONTENT_LENGTH": "MAX_CONTENT_LENGTH",
     "IMPORT_MAX_BYTES": "IMPORT_MAX_BYTES",
     "IMPORT_MAX_ROWS": "IMPORT_MAX_ROWS",
@@ -47,6 +48,8 @@ INT_KEYS = {"MAX_CONTENT_LENGTH", "IMPORT_MAX_BYTES", "IMPORT_MAX_ROWS", "PROXY_
 FLOAT_KEYS = {"REDIS_TIMEOUT"}
 #: The sign-in limits (Flask-Limiter notation; only failed attempts count).
 LOGIN_LIMIT_KEYS = ("LOGIN_LIMIT_USER_ADDRESS", "LOGIN_LIMIT_ADDRESS", "LOGIN_LIMIT_USER")
+#: The limits checked at start-up (Flask-Limiter notation).
+LIMIT_KEYS = (*LOGIN_LIMIT_KEYS, "FEED_MISS_LIMIT")
 
 SECRET_FILES = {"SECRET_KEY": "secret_key", "DATA_KEY": "data_key"}
 #: Instance file of the old data keys still readable during a rotation, one a line.
@@ -99,6 +102,11 @@ class Defaults:
     #: Failed sign-ins allowed for one account from all addresses together: far higher, so
     #: that someone guessing elsewhere cannot lock the user out of their own desk for long.
     LOGIN_LIMIT_USER = "100 per hour"
+    #: Requests for a calendar feed that does not exist (a wrong, revoked or replaced
+    #: address) allowed from one client address: only such misses are counted, so
+    #: calendars fetching their feeds never use the allowance up; someone trying addresses
+    #: is answered 429 until the window ends.
+    FEED_MISS_LIMIT = "30 per minute"
     #: Per-user budget of the heavy endpoints together (imports, exports).
     HEAVY_RATE_LIMIT = "20 per minute;200 per hour"
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
@@ -200,8 +208,8 @@ def _settle_proxy_and_links(app) -> None:
 
 
 def _settle_rate_limits(app) -> None:
-    """Check the sign-in limits; choose the storage of the counts and its time-outs."""
-    for key in LOGIN_LIMIT_KEYS:
+    """Check the limits; choose the storage of the counts and its time-outs."""
+    for key in LIMIT_KEYS:
         try:
             parse_many(str(app.config.get(key) or ""))
         except ValueError:

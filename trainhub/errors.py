@@ -16,6 +16,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from trainhub.api import is_api_request, problem, problem_from_http_exception, refuse_malformed_json
+from trainhub.security import loggable_path
 from trainhub.transaction import conflict_response, rollback
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def handle_server_error(error: Exception):
     reference = secrets.token_hex(4)
     log.error(
         "error %s on %s %s: %s",
-        reference, request.method, request.path, type(original).__name__,
+        reference, request.method, loggable_path(request.path), type(original).__name__,
         exc_info=original if not isinstance(original, HTTPException) else None,
     )
     rollback()
@@ -137,7 +138,7 @@ def handle_out_of_range(error: Exception):
     converter); this is the net for any field that is not.
     """
     rollback()
-    log.info("out-of-range value on %s %s: %s", request.method, request.path, type(error).__name__)
+    log.info("out-of-range value on %s %s: %s", request.method, loggable_path(request.path), type(error).__name__)
     if is_api_request():
         return problem(400, "请求中的数据超出允许范围（数值过大或文字过长）。")
     return render_template(

@@ -10,12 +10,18 @@ the X-Forwarded-For and X-Forwarded-Proto headers the proxies add (Werkzeug's
 ``ProxyFix``), so that sign-in throttling and the audit log see the real client and not
 the proxy. Without proxies these headers are ignored: a client could forge them.
 
+Some addresses carry a secret — a calendar feed's (``/calendar/<secret>.ics``), a one-time
+activation link's (``/activate/<token>``): logs name them through :func:`loggable_path`,
+the secret blanked out (the application's own error lines, and gunicorn's access log through
+:mod:`trainhub.accesslog`).
+
 A page sends the user back to where they came from (``?next=``) only when that is a path on
 this site (:func:`safe_next`): never to another site (open redirect).
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -26,6 +32,15 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+
+#: The secret parts of addresses that carry one (wherever the application is mounted).
+SECRET_IN_PATH = re.compile(r"(?<=/calendar/)[^/?#\s]+(?=\.ics)|(?<=/activate/)[^/?#\s]+")
+REDACTED = "[secret]"
+
+
+def loggable_path(path: str) -> str:
+    """``path`` (or a request line) as logs may show it: secrets in it blanked out."""
+    return SECRET_IN_PATH.sub(REDACTED, path)
 
 
 def add_security_headers(response):

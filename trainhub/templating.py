@@ -103,12 +103,17 @@ DEFAULT_NAV: tuple[NavItem, ...] = (
     NavItem("导入", "imports.new", frozenset({Role.OFFICE, Role.COORDINATOR}), order=35),
     NavItem("课程", "courses.list", frozenset({Role.OFFICE, Role.COORDINATOR, Role.CERTIFIER}), order=40),
     NavItem("我的课程", "courses.list", frozenset({Role.INSTRUCTOR}), order=40),
+    # on their phones, trainees and instructors subscribe to their timetable: in the bar;
+    # for the other roles it waits in the account menu
+    NavItem("日历订阅", "feeds.subscription", frozenset({Role.INSTRUCTOR, Role.TRAINEE}), order=45),
     NavItem("覆盖情况", "reports.coverage", frozenset({Role.OFFICE, Role.COORDINATOR}), order=50),
     NavItem("我的信息", "learners.me", frozenset({Role.TRAINEE}), order=10),
     NavItem("用户管理", "accounts.users", frozenset({Role.OFFICE}), order=80),
     NavItem("任务", "jobs.list", frozenset({Role.OFFICE}), order=90),
     # trainees may hold tokens (a mini-program signs in for them) but never need the page
     NavItem("API 令牌", "accounts.tokens", STAFF, section="account", order=10),
+    NavItem("日历订阅", "feeds.subscription", frozenset({Role.OFFICE, Role.COORDINATOR, Role.CERTIFIER}),
+            section="account", order=5),
     NavItem("修改密码", "accounts.change_password", _ALL_ROLES, section="account", order=20),
     NavItem("退出", "accounts.logout", _ALL_ROLES, section="account", method="post", order=90),
     NavItem("登录", "accounts.login", frozenset({ANONYMOUS}), section="account", order=0),

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from trainhub.api import is_api_request, problem
 from trainhub.extensions import db
+from trainhub.security import loggable_path
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +147,7 @@ def conflict_of(error: IntegrityError) -> tuple[str | None, str]:
 def conflict_response(error: IntegrityError):
     """409: a problem document naming the field under ``/api/``, a Chinese page otherwise."""
     field, message = conflict_of(error)
-    log.info("conflict on %s %s: %s", request.method, request.path, type(error.orig).__name__)
+    log.info("conflict on %s %s: %s", request.method, loggable_path(request.path), type(error.orig).__name__)
     if is_api_request():
         return problem(409, message, errors={field: [message]} if field else None)
     body = render_template("errors/error.html", status=409, title="与现有数据冲突",

@@ -51,6 +51,7 @@ NOT_PAGES = {
     "imports.template": "download (.xlsx)",
     "imports.rejected": "download (.xlsx)",
     "learners.export": "download (.xlsx)",
+    "feeds.ics": "a calendar feed (text/calendar) for calendar applications",
 }
 #: Every route under this prefix is the JSON API (tests/test_openapi.py and the API tests).
 API_PREFIX = "/api/"
@@ -227,6 +228,19 @@ def _set_up(site: Site, browser, tmp_path_factory) -> None:
         page.click("main form[role=search] button[type=submit]")
     assert page.locator("main .learner-results").count() == 1
     site.form_pages["enrol search results (courses.enrol, POST)"] = _problems(page)
+
+    page.goto(site.base + "/calendar")  # the office's own calendar address: the page shows it
+    with page.expect_navigation():
+        page.click("main form[action$='/calendar/renew'] button[type=submit]")
+    assert page.locator("main .feed-qr svg").count() == 2
+    site.form_pages["calendar subscription with its address (feeds.subscription)"] = _problems(page)
+    page.goto(site.base + "/courses")  # a course's shared calendar
+    page.click("main .course-table a[href^='/courses/']")
+    page.click("main a[href$='/calendar']")
+    with page.expect_navigation():
+        page.click("main form[action$='/calendar/share'] button[type=submit]")
+    assert page.locator("main .feed-qr svg").count() == 2
+    site.form_pages["a course's shared calendar (feeds.course)"] = _problems(page)
 
     page.goto(site.base + "/jobs")
     page.click("main form[action$='/jobs/demo'] button[type=submit]")
