@@ -92,13 +92,15 @@ class TimetableFilterForm(FlaskForm):
         )
 
     def args(self) -> dict[str, str]:
-        """The filter values, as typed or as defaulted (page links keep them)."""
+        """The filters as given (an empty one too: a cleared start date means every session)
+        or as defaulted, for the page links to keep."""
         values = {}
         for name in self.NAMES:
             field = self._fields[name]
-            value = field.raw_data[0] if field.raw_data else field._value() if field.data else ""
-            if value:
-                values[name] = value
+            if field.raw_data:
+                values[name] = field.raw_data[0]
+            elif field.data:
+                values[name] = field._value()
         return values
 
     @classmethod
