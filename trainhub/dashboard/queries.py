@@ -85,10 +85,6 @@ class Agenda:
     later: list[SessionItem]
     later_total: int
 
-    @property
-    def week_sessions(self) -> int:
-        return sum(len(items) for _, items in self.week)
-
 
 def agenda(where: sa.ColumnElement[bool], now: datetime) -> Agenda:
     """The :class:`Agenda` of the sessions matching ``where`` (e.g. ``own_sessions(user)``)
