@@ -11,6 +11,9 @@ the kind has such a thing, one outside it:
 | pairing       | supporter → the agency in 520204             | supporter → the agency in 621126     |
 | course        | a course the matrix instructor teaches       | a course taught by nobody            |
 | enrolment     | the inside learner in the inside course      | the outside learner, outside course  |
+| session       | a session of the inside course (the matrix   | a session of the outside course      |
+|               | instructor's; the inside learner's)          |                                      |
+| phase         | phase 1 (every signed-in reader may open it) | —                                    |
 | api_token     | a spare token of the caller                  | a token of another trainee           |
 | job           | a job the caller started                     | a job another trainee started        |
 | import_upload | an import of the caller (with rejected rows) | an import of another trainee         |
@@ -30,7 +33,7 @@ argument to ``ARGUMENT_KINDS``, create an inside and an outside object in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from trainhub.accounts.models import Role, User
@@ -52,6 +55,8 @@ ARGUMENT_KINDS = {
     "pairing_id": "pairing",
     "course_id": "course",
     "enrolment_id": "enrolment",
+    "session_id": "session",
+    "phase_id": "phase",
     "token_id": "api_token",
     "job_id": "job",
     "user_id": "user",
@@ -128,7 +133,7 @@ def _add_learner(organisation, name: str, number: str, phone: str):
 
 
 def _add_courses(instructor: User):
-    from trainhub.courses.models import Course, CourseMode, Phase, Programme, Track
+    from trainhub.courses.models import Course, CourseMode, Phase, Programme, Track, TrainingSession
 
     programme = Programme(name="牵手计划系列培训", starts_on=date(2023, 1, 1), ends_on=date(2025, 12, 31))
     phase = Phase(programme=programme, number=1, name="第一阶段", starts_on=date(2023, 2, 15),
@@ -139,9 +144,13 @@ def _add_courses(instructor: User):
     inside.instructors.append(instructor)
     outside = Course(track=track, code="PERM-02", title="权限测试：其他课程", class_hours=Decimal(8),
                      mode=CourseMode.ONLINE)
-    db.session.add_all([programme, phase, track, inside, outside])
+    starts = datetime(2023, 3, 1, 11, tzinfo=UTC)
+    sessions = [TrainingSession(course=course, starts_at=starts, ends_at=starts + timedelta(hours=2),
+                                meeting_url="https://meeting.example.cn/j/1")
+                for course in (inside, outside)]
+    db.session.add_all([programme, phase, track, inside, outside, *sessions])
     db.session.flush()
-    return inside, outside
+    return inside, outside, sessions
 
 
 def _add_personal_objects(world: World, user: User) -> None:
@@ -209,7 +218,7 @@ def build_world(app) -> World:
         for user in [*users.values(), other]:
             _add_personal_objects(world, user)
 
-        course_in, course_out = _add_courses(users[Role.INSTRUCTOR.value])
+        course_in, course_out, (session_in, session_out) = _add_courses(users[Role.INSTRUCTOR.value])
         enrolment_in = Enrolment(learner=learner_in, course=course_in, status=EnrolmentStatus.ENROLLED)
         enrolment_out = Enrolment(learner=learner_out, course=course_out,
                                   status=EnrolmentStatus.ENROLLED)
@@ -226,6 +235,8 @@ def build_world(app) -> World:
             "pairing": (pairing_in.id, pairing_out.id),
             "course": (course_in.id, course_out.id),
             "enrolment": (enrolment_in.id, enrolment_out.id),
+            "session": (session_in.id, session_out.id),
+            "phase": (course_in.track.phase_id, None),
             "user": (administered.id, None),
             "activation": (link.token, None),
             "calendar_feed": (feed_secret(feed), None),

@@ -99,6 +99,11 @@ GET          /courses/<int:course_id>/calendar                    yes    -     -
 POST         /courses/<int:course_id>/calendar/share              yes    -     -      -      -       -
 POST         /courses/<int:course_id>/calendar/revoke             yes    -     -      -      -       -
 
+GET          /timetable                                           yes    yes   yes    yes    yes     -
+GET          /timetable/month                                     yes    yes   yes    yes    yes     -
+GET          /phases/<int:phase_id>/overview                      yes    yes   yes    yes    yes     -
+GET          /sessions/<int:session_id>                           yes    area  own    yes    own     -
+
 GET          /api/v1/me                                           yes    yes   yes    yes    yes     -
 GET          /api/v1/tokens                                       yes    yes   yes    yes    yes     -
 DELETE       /api/v1/tokens/<int:token_id>                        own    own   own    own    own     -
@@ -131,6 +136,7 @@ POST         /api/v1/enrolments                                   yes    area  -
 GET          /api/v1/enrolments/<int:enrolment_id>                yes    area  own    yes    -       -
 POST         /api/v1/enrolments/<int:enrolment_id>/withdraw       yes    area  -      -      -       -
 GET          /api/v1/me/enrolments                                -      -     -      -      own     -
+GET          /api/v1/me/sessions                                  own    own   own    own    own     -
 POST         /api/v1/imports/learners                             yes    area  -      -      -       -
 GET          /api/v1/imports/<token>/rejected-rows                own    own   -      -      -       -
 GET          /api/v1/me/calendar                                  yes    yes   yes    yes    yes     -

@@ -157,8 +157,8 @@ def test_office_navigation(client, login):
     items = nav_of(page)
     assert ("牵手计划培训管理", "/", "get") in items
     assert [t for t in labels(page) if t != "牵手计划培训管理"] == [
-        "首页", "县区", "机构", "牵手结对", "学员", "导入", "课程", "覆盖情况", "用户管理", "任务",
-        *DESK_ACCOUNT,
+        "首页", "县区", "机构", "牵手结对", "学员", "导入", "课程", "课表", "日历", "覆盖情况", "用户管理",
+        "任务", *DESK_ACCOUNT,
     ]
     assert ("学员", "/learners", "get") in items
     assert ("县区", "/counties", "get") in items
@@ -187,15 +187,17 @@ def test_coordinator_navigation(client, login, reference_data):
     login(Role.COORDINATOR, scope_code="52", display_name="贵州联络员")
     page = client.get("/").get_data(as_text=True)
     assert [t for t in labels(page) if t != "牵手计划培训管理"] == [
-        "首页", "本区域县区", "机构", "牵手结对", "学员", "导入", "课程", "覆盖情况", *DESK_ACCOUNT,
+        "首页", "本区域县区", "机构", "牵手结对", "学员", "导入", "课程", "课表", "日历", "覆盖情况",
+        *DESK_ACCOUNT,
     ]
     assert "实施点联络员" in page
 
 
 @pytest.mark.parametrize(
     ("role", "features", "account"),
-    [(Role.INSTRUCTOR, ["我的课程", "日历订阅"], ACCOUNT), (Role.CERTIFIER, ["机构", "课程"], DESK_ACCOUNT),
-     (Role.TRAINEE, ["我的信息", "日历订阅"], ["修改密码", "退出"])],
+    [(Role.INSTRUCTOR, ["我的课程", "课表", "日历", "日历订阅"], ACCOUNT),
+     (Role.CERTIFIER, ["机构", "课程", "课表", "日历"], DESK_ACCOUNT),
+     (Role.TRAINEE, ["我的信息", "课表", "日历", "日历订阅"], ["修改密码", "退出"])],
 )
 def test_other_roles_see_home_their_features_and_their_account(client, login, role, features,
                                                                account):

@@ -94,9 +94,10 @@ def register_blueprints(app: Flask) -> None:
     from trainhub.orgs.views import bp as orgs_bp
     from trainhub.reports.views import bp as reports_bp
     from trainhub.schedule.feed_views import bp as feeds_bp
+    from trainhub.schedule.timetable_views import bp as timetable_bp
 
     for blueprint in (accounts_bp, dashboard_bp, geo_bp, orgs_bp, learners_bp, imports_bp,
-                      courses_bp, jobs_bp, reports_bp, feeds_bp):
+                      courses_bp, jobs_bp, reports_bp, timetable_bp, feeds_bp):
         app.register_blueprint(blueprint)
 
     from trainhub.accounts.api import blp as tokens_api
@@ -109,9 +110,10 @@ def register_blueprints(app: Flask) -> None:
     from trainhub.orgs.api import blp as orgs_api
     from trainhub.reports.api import blp as reports_api
     from trainhub.schedule.feed_api import blp as feeds_api
+    from trainhub.schedule.timetable_api import blp as timetable_api
 
     for blp in (counties_api, orgs_api, learners_api, imports_api, courses_api, tokens_api,
-                jobs_api, reports_api, feeds_api):
+                jobs_api, reports_api, timetable_api, feeds_api):
         csrf.exempt(blp)
         api.register_blueprint(blp)
 

@@ -103,9 +103,11 @@ DEFAULT_NAV: tuple[NavItem, ...] = (
     NavItem("导入", "imports.new", frozenset({Role.OFFICE, Role.COORDINATOR}), order=35),
     NavItem("课程", "courses.list", frozenset({Role.OFFICE, Role.COORDINATOR, Role.CERTIFIER}), order=40),
     NavItem("我的课程", "courses.list", frozenset({Role.INSTRUCTOR}), order=40),
+    NavItem("课表", "timetable.list", _ALL_ROLES, order=45),
+    NavItem("日历", "timetable.month", _ALL_ROLES, order=46),
     # on their phones, trainees and instructors subscribe to their timetable: in the bar;
     # for the other roles it waits in the account menu
-    NavItem("日历订阅", "feeds.subscription", frozenset({Role.INSTRUCTOR, Role.TRAINEE}), order=45),
+    NavItem("日历订阅", "feeds.subscription", frozenset({Role.INSTRUCTOR, Role.TRAINEE}), order=47),
     NavItem("覆盖情况", "reports.coverage", frozenset({Role.OFFICE, Role.COORDINATOR}), order=50),
     NavItem("我的信息", "learners.me", frozenset({Role.TRAINEE}), order=10),
     NavItem("用户管理", "accounts.users", frozenset({Role.OFFICE}), order=80),

@@ -51,7 +51,7 @@ def test_office_sees_programme_figures(client, login, world, page_text):
     coverage = page_text(page, "coverage")
     assert "已标记重点帮扶县 3 个（应为 160 个），其中 2 个已有机构，2 个已有学员。" in coverage
     assert "尚有 157 个重点帮扶县未标记" in coverage
-    upcoming = page_text(page, "next-sessions")
+    upcoming = page_text(page, "my-sessions")
     for title in ("X第三讲", "Y第二讲", "Y第三讲（客座）", "Z第一讲"):
         assert title in upcoming
     assert "X第一讲" not in upcoming and "X取消的一讲" not in upcoming
@@ -89,7 +89,7 @@ def test_province_coordinator_sees_only_their_area(client, login, world, page_te
     coverage = page_text(page, "coverage")
     assert coverage == "重点帮扶县覆盖 本区域已标记重点帮扶县 2 个，其中 1 个已有机构，1 个已有学员。 查看各县机构、结对与学员 →"
     assert "应为 160" not in page
-    upcoming = page_text(page, "next-sessions")
+    upcoming = page_text(page, "my-sessions")
     assert "X第三讲" in upcoming
     assert "Y第二讲" not in upcoming and "Z第一讲" not in upcoming
     # nothing of the other province leaks through names either
@@ -108,7 +108,7 @@ def test_county_coordinator_sees_only_their_county(client, login, world, page_te
     assert page_text(page, "stat-attendance") == "考勤记录 2"
     assert page_text(page, "stat-certificates") == "有效证书 2 另有已撤销 1 张"
     assert "本区域已标记重点帮扶县 1 个，其中 1 个已有机构，1 个已有学员。" in page_text(page, "coverage")
-    upcoming = page_text(page, "next-sessions")
+    upcoming = page_text(page, "my-sessions")
     assert "Y第二讲" in upcoming and "X第三讲" in upcoming and "Z第一讲" not in upcoming
 
 
@@ -118,7 +118,7 @@ def test_coordinator_of_an_area_without_data_sees_empty_states(client, login, wo
     assert page_text(page, "stat-learners") == "学员 0"
     assert page_text(page, "stat-courses") == "课程 0 本区域学员报名的课程"
     assert "本区域暂无已标记的重点帮扶县。" in page_text(page, "coverage")
-    assert "暂无课次安排" in page_text(page, "next-sessions")
+    assert "暂无课次安排" in page_text(page, "my-sessions")
 
 
 def test_instructor_sees_their_own_sessions(client, sign_in, world, page_text):
@@ -128,7 +128,7 @@ def test_instructor_sees_their_own_sessions(client, sign_in, world, page_text):
     assert page_text(page, "stat-courses") == "我的课程 3"
     assert page_text(page, "stat-sessions-held") == "已举行课次 3"
     assert page_text(page, "stat-sessions-upcoming") == "待举行课次 3 含进行中的课次"
-    upcoming = page_text(page, "next-sessions")
+    upcoming = page_text(page, "my-sessions")
     for title in ("X第三讲", "Y第二讲", "Z第一讲"):
         assert title in upcoming
     # assigned to the guest instructor, although teacher1 teaches the course
@@ -141,14 +141,14 @@ def test_guest_instructor_sees_the_session_assigned_to_them(client, sign_in, wor
     page = client.get("/").get_data(as_text=True)
     assert page_text(page, "stat-courses") == "我的课程 1"
     assert page_text(page, "stat-sessions-held") == "已举行课次 0"
-    assert page_text(page, "next-sessions").count("Y第三讲（客座）") == 1
+    assert page_text(page, "my-sessions").count("Y第三讲（客座）") == 1
 
 
 def test_instructor_without_sessions_sees_empty_state(client, login, page_text):
     login(Role.INSTRUCTOR)
     page = client.get("/").get_data(as_text=True)
     assert page_text(page, "stat-courses") == "我的课程 0"
-    assert "暂无课次安排" in page_text(page, "next-sessions")
+    assert "暂无课次安排" in page_text(page, "my-sessions")
 
 
 def test_certifier_sees_this_years_certificates_and_candidates(client, login, world, page_text):
@@ -190,7 +190,7 @@ def test_trainee_sees_their_courses_rates_and_sessions(client, login, world, pag
     # Y: one held, left early (counts as attended); 80 % of 3 needs 3 attended, 2 more
     assert y_row == ("项目设计与评估 已报名 社工机构管理运营 · 8 学时 出勤率 100.0% 结业要求不低于 80% "
                      "已举行 1 / 3 出勤 1 请假 0 还需出勤 2 次（剩余 2 个课次）才能达到 80%。")
-    upcoming = page_text(page, "next-sessions")
+    upcoming = page_text(page, "my-sessions")
     for title in ("X第三讲", "Y第二讲", "Y第三讲（客座）"):
         assert title in upcoming
     assert "Z第一讲" not in upcoming  # not enrolled
@@ -203,7 +203,7 @@ def test_trainee_withdrawn_course_has_no_upcoming_sessions(client, login, world,
     row = page_text(page, f"course-{world.courses['X']}")
     assert "已退课" in row and "已退出本课程。" in row
     assert "出勤率" not in row  # no rate or prospects for a course the learner left
-    assert "暂无课次安排" in page_text(page, "next-sessions")
+    assert "暂无课次安排" in page_text(page, "my-sessions")
 
 
 def test_late_enrolment_counts_only_later_sessions(client, login, world, page_text, app):
@@ -264,7 +264,7 @@ def test_excused_sessions_are_left_out_by_default(client, login, world, rate_cou
     # 3 / (5 - 1); 80 % of the 5 counted sessions needs 4 attended: the last one
     assert row == ("社区需求评估 已报名 社工机构管理运营 · 12.5 学时 出勤率 75.0% 结业要求不低于 80% "
                    "已举行 5 / 6 出勤 3 请假 1 还需出勤 1 次（剩余 1 个课次）才能达到 80%。")
-    assert "地点：岑巩县社工站会议室" in page_text(page, "next-sessions")
+    assert "地点：岑巩县社工站会议室" in page_text(page, "my-sessions")
 
 
 def test_excused_sessions_count_against_when_configured(client, login, world, rate_course,
@@ -316,7 +316,7 @@ def test_trainee_without_enrolments_sees_empty_states(client, login, world, page
         db.session.commit()
     page = client.get("/").get_data(as_text=True)
     assert "您还没有报名任何课程。" in page_text(page, "my-courses")
-    assert "暂无课次安排" in page_text(page, "next-sessions")
+    assert "暂无课次安排" in page_text(page, "my-sessions")
 
 
 # assets and health -----------------------------------------------------------------------------

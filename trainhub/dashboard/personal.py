@@ -15,16 +15,14 @@ from trainhub.attendance.queries import CourseProgress, learner_progress
 from trainhub.auth import Actor
 from trainhub.courses.models import (
     Course,
-    Enrolment,
-    EnrolmentStatus,
     TrainingSession,
     course_instructor,
 )
-from trainhub.dashboard.queries import SessionItem, count, held, session_items, upcoming
+from trainhub.dashboard.queries import Agenda, agenda, count, held, upcoming
 from trainhub.extensions import db
 from trainhub.learners.models import Learner
 from trainhub.orgs.models import Organisation
-from trainhub.schedule.scope import taught_by
+from trainhub.schedule.scope import own_sessions
 
 # instructor ----------------------------------------------------------------------------------
 
@@ -34,11 +32,11 @@ class InstructorSummary:
     courses: int
     sessions_held: int
     sessions_upcoming: int
-    next_sessions: list[SessionItem]
+    agenda: Agenda
 
 
 def instructor_summary(user: Actor, now: datetime) -> InstructorSummary:
-    mine = taught_by(user.id)
+    mine = own_sessions(user)
     courses = count(
         sa.select(sa.func.count(Course.id)).where(
             sa.or_(
@@ -59,7 +57,7 @@ def instructor_summary(user: Actor, now: datetime) -> InstructorSummary:
         sessions_upcoming=count(
             sa.select(sa.func.count(TrainingSession.id)).where(mine, upcoming(now))
         ),
-        next_sessions=session_items(sa.and_(mine, upcoming(now))),
+        agenda=agenda(mine, now),
     )
 
 
@@ -72,7 +70,7 @@ class TraineeSummary:
     organisation: str
     courses: list[CourseProgress]
     sessions_upcoming: int
-    next_sessions: list[SessionItem]
+    agenda: Agenda
 
 
 def trainee_summary(user: Actor, now: datetime) -> TraineeSummary | None:
@@ -89,15 +87,13 @@ def trainee_summary(user: Actor, now: datetime) -> TraineeSummary | None:
         return None
     learner_id, learner_name, organisation = learner
 
-    courses = learner_progress(learner_id, now=now)
-    enrolled_courses = sa.select(Enrolment.course_id).where(
-        Enrolment.learner_id == learner_id, Enrolment.status == EnrolmentStatus.ENROLLED
-    )
-    to_come = sa.and_(TrainingSession.course_id.in_(enrolled_courses), upcoming(now))
+    mine = own_sessions(user)
     return TraineeSummary(
         learner_name=learner_name,
         organisation=organisation,
-        courses=courses,
-        sessions_upcoming=count(sa.select(sa.func.count(TrainingSession.id)).where(to_come)),
-        next_sessions=session_items(to_come),
+        courses=learner_progress(learner_id, now=now),
+        sessions_upcoming=count(
+            sa.select(sa.func.count(TrainingSession.id)).where(mine, upcoming(now))
+        ),
+        agenda=agenda(mine, now),
     )

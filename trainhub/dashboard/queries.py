@@ -8,7 +8,11 @@ Terms used throughout:
 - a coordinator's area is applied through :func:`trainhub.auth.area_clause` on the county
   code of the organisation a learner belongs to (or of the county itself). Courses are not
   tied to a place: a coordinator's courses are those in which a learner of their area is
-  enrolled, and their sessions are the sessions of those courses;
+  enrolled; everyone's sessions are their own sessions of :mod:`trainhub.schedule.scope`
+  (a coordinator's: those courses' sessions and the sessions held at a venue of the area);
+- a start page opens with the person's :class:`Agenda`: today, the rest of this week, then
+  the next sessions.
+
 Results are plain dataclasses so that templates never touch the database. The summaries of
 one person (an instructor's, a trainee's) are in :mod:`trainhub.dashboard.personal`.
 """
@@ -16,7 +20,7 @@ one person (an instructor's, a trainee's) are in :mod:`trainhub.dashboard.person
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -26,45 +30,27 @@ from trainhub.auth import Actor, Role, area_clause
 from trainhub.certificates.models import Certificate, CertificateKind, CertificateStatus
 from trainhub.courses.models import (
     Course,
-    CourseMode,
     Enrolment,
     EnrolmentStatus,
     SessionStatus,
     TrainingSession,
-    Venue,
 )
 from trainhub.extensions import db
 from trainhub.geo.models import County
 from trainhub.geo.operations import EXPECTED_PRIORITY_COUNT
 from trainhub.learners.models import Learner
+from trainhub.localtime import to_local
 from trainhub.orgs.models import Organisation, OrgKind
+from trainhub.schedule.queries import SessionItem, day_starts, days_clause, session_items
+from trainhub.schedule.scope import own_sessions
 
-#: How many sessions the dashboards list.
+#: How many sessions after this week the start pages list.
 LIST_LIMIT = 10
+#: At most this many of today's and this week's sessions (the office's may be many).
+AGENDA_LIMIT = 100
 
 
 # shared pieces -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SessionItem:
-    """A session as the dashboards list it."""
-
-    id: int
-    course_code: str
-    course_title: str
-    title: str | None
-    starts_at: datetime
-    ends_at: datetime
-    venue: str | None
-    meeting_url: str | None
-    mode: CourseMode
-
-    @property
-    def meeting_link(self) -> str | None:
-        """The meeting URL when it is a web address (never a ``javascript:`` link)."""
-        url = (self.meeting_url or "").strip()
-        return url if url.lower().startswith(("https://", "http://")) else None
 
 
 def held(now: datetime) -> sa.ColumnElement[bool]:
@@ -79,26 +65,48 @@ def count(stmt) -> int:
     return db.session.scalar(stmt) or 0
 
 
-def session_items(where, limit: int = LIST_LIMIT) -> list[SessionItem]:
-    stmt = (
-        sa.select(
-            TrainingSession.id,
-            Course.code,
-            Course.title,
-            TrainingSession.title,
-            TrainingSession.starts_at,
-            TrainingSession.ends_at,
-            Venue.name,
-            TrainingSession.meeting_url,
-            Course.mode,
-        )
-        .join(Course, Course.id == TrainingSession.course_id)
-        .outerjoin(Venue, Venue.id == TrainingSession.venue_id)
-        .where(where)
-        .order_by(TrainingSession.starts_at, TrainingSession.id)
-        .limit(limit)
+@dataclass(frozen=True)
+class Agenda:
+    """A person's sessions as their start page opens with them: today's, the rest of this
+    week's (local days, Monday to Sunday), then the next ones after this week.
+
+    Today's and this week's include cancelled sessions (shown as cancelled: someone may have
+    planned for them); the later ones do not.
+    """
+
+    today: date
+    #: The Sunday that ends this week.
+    week_ends: date
+    today_sessions: list[SessionItem]
+    #: The days after today up to Sunday that have sessions, with their sessions.
+    week: list[tuple[date, list[SessionItem]]]
+    #: Whether today's and this week's sessions were more than :data:`AGENDA_LIMIT`.
+    truncated: bool
+    later: list[SessionItem]
+    later_total: int
+
+
+def agenda(where: sa.ColumnElement[bool], now: datetime) -> Agenda:
+    """The :class:`Agenda` of the sessions matching ``where`` (e.g. ``own_sessions(user)``)
+    at ``now``: five queries whatever their number."""
+    today = to_local(now).date()
+    week_ends = today + timedelta(days=6 - today.weekday())
+    this_week = session_items(sa.and_(where, days_clause(today, week_ends)), now,
+                              limit=AGENDA_LIMIT + 1)
+    truncated = len(this_week) > AGENDA_LIMIT
+    by_day: dict[date, list[SessionItem]] = {}
+    for item in this_week[:AGENDA_LIMIT]:
+        by_day.setdefault(item.local_day, []).append(item)
+    later = sa.and_(where, upcoming(now), TrainingSession.starts_at >= day_starts(week_ends + timedelta(days=1)))
+    return Agenda(
+        today=today,
+        week_ends=week_ends,
+        today_sessions=by_day.pop(today, []),
+        week=sorted(by_day.items()),
+        truncated=truncated,
+        later=session_items(later, now, limit=LIST_LIMIT),
+        later_total=count(sa.select(sa.func.count(TrainingSession.id)).where(later)),
     )
-    return [SessionItem(*row) for row in db.session.execute(stmt)]
 
 
 def area_name(scope_code: str | None) -> str | None:
@@ -145,7 +153,7 @@ class AreaSummary:
     certificates_valid: int
     certificates_revoked: int
     coverage: Coverage
-    next_sessions: list[SessionItem]
+    agenda: Agenda
 
     @property
     def organisations_total(self) -> int:
@@ -188,13 +196,8 @@ def area_summary(user: Actor, now: datetime) -> AreaSummary:
     )
     organisations = [(kind, by_kind.get(kind, 0)) for kind in OrgKind]
 
-    if _whole_programme(user):
-        course_scope = sa.true()
-        session_scope = sa.true()
-    else:
-        course_ids = _area_course_ids(user)
-        course_scope = Course.id.in_(course_ids)
-        session_scope = TrainingSession.course_id.in_(course_ids)
+    course_scope = sa.true() if _whole_programme(user) else Course.id.in_(_area_course_ids(user))
+    session_scope = own_sessions(user)
     courses = count(sa.select(sa.func.count(Course.id)).where(course_scope))
     sessions_held = count(
         sa.select(sa.func.count(TrainingSession.id)).where(session_scope, held(now))
@@ -230,7 +233,7 @@ def area_summary(user: Actor, now: datetime) -> AreaSummary:
         certificates_valid=certificates.get(CertificateStatus.VALID, 0),
         certificates_revoked=certificates.get(CertificateStatus.REVOKED, 0),
         coverage=priority_coverage(user),
-        next_sessions=session_items(sa.and_(session_scope, upcoming(now))),
+        agenda=agenda(session_scope, now),
     )
 
 

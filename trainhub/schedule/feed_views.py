@@ -43,8 +43,8 @@ from trainhub.schedule.feed_calendar import (
 
 bp = Blueprint("feeds", __name__)
 
-#: The page of one session, linked from events without a meeting link (when it exists).
-SESSION_PAGE = "schedule.session"
+#: The page of one session, linked from events without a meeting link.
+SESSION_PAGE = "timetable.session"
 #: The answer to every address that holds no feed — wrong, malformed, revoked, replaced,
 #: of a disabled account — word for word the same, so that it reveals nothing.
 NOT_FOUND = "未找到该日历订阅。订阅地址有误，或已被撤销、重新生成。\n"
@@ -90,8 +90,6 @@ def _event_links():
     except LinksUnavailable:
         return request.host.split(":")[0], _no_page
     host = urlsplit(base).hostname if base else request.host.split(":")[0]
-    if SESSION_PAGE not in current_app.view_functions:
-        return host, _no_page
     return host, lambda session: external_url(SESSION_PAGE, session_id=session.id)
 
 
