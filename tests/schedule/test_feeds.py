@@ -118,7 +118,8 @@ def test_an_on_site_session_names_its_venue(client, feed_world, feed_of):
     event = events_by_uid(parse(fetch(client, feed_of("LB"))))[uid(feed_world, "Y1")]
     assert str(event["LOCATION"]) == "水城区社工站培训室，二楼会议室（水城区人民路 1 号）"
     assert "讲师：李老师" in str(event["DESCRIPTION"])
-    assert "URL" not in event  # no meeting link (and no session page in this application)
+    # no meeting link: the event leads to the session's page
+    assert str(event["URL"]) == f"https://px.example.org/sessions/{feed_world.sessions['Y1']}"
 
 
 def test_an_unassigned_session_names_the_courses_instructors(client, feed_world, feed_of):
