@@ -180,6 +180,12 @@ def check_details(course: Course, values: Mapping[str, object], errors: dict[str
     }
 
 
+def check_course_open(course: Course, errors: dict[str, str]) -> None:
+    """New sessions go only to a course that is not archived."""
+    if course.archived_at is not None:
+        errors["course_id"] = f"课程“{course.title}”已归档，不能再排课。"
+
+
 def check_times(starts_at: object, ends_at: object, errors: dict[str, str]) -> None:
     """A session's start and end: timezone-aware, the end after the start, at most
     :data:`MAX_DURATION` long."""
@@ -242,6 +248,8 @@ def check_session(course: Course, values: Mapping[str, object], *,
     :data:`SESSION_FIELDS`): refuses bad input (:class:`ScheduleError`), else answers the
     cleaned values and what it meets (window, clashes, notes), writing nothing."""
     errors: dict[str, str] = {}
+    if session is None:
+        check_course_open(course, errors)
     check_times(values.get("starts_at"), values.get("ends_at"), errors)
     details = check_details(course, values, errors,
                             current_venue_id=session.venue_id if session is not None else None)

@@ -20,6 +20,7 @@ from trainhub.schedule.operations import (
     ScheduleError,
     actor_id,
     check_actor,
+    check_course_open,
     check_details,
     check_reason,
     enforce,
@@ -94,6 +95,7 @@ def preview_series(course: Course, rule: Rule, *, title: str | None = None,
     nothing. Bad input (the rule, the details) is refused at once (:class:`ScheduleError`,
     every field at fault); the window and clashes are answered, not raised."""
     errors: dict[str, str] = {}
+    check_course_open(course, errors)
     details = _details(course, {"title": title, "venue_id": venue_id, "venue_detail": venue_detail,
                                 "meeting_url": meeting_url, "meeting_number": meeting_number,
                                 "instructor_id": instructor_id}, errors)
