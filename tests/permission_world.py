@@ -11,8 +11,8 @@ the kind has such a thing, one outside it:
 | pairing       | supporter → the agency in 520204             | supporter → the agency in 621126     |
 | course        | a course the matrix instructor teaches       | a course taught by nobody            |
 | enrolment     | the inside learner in the inside course      | the outside learner, outside course  |
-| session       | a session of the inside course (the matrix   | a session of the outside course      |
-|               | instructor's; the inside learner's)          |                                      |
+| session       | a 2023 session of the inside course          | a 2023 session of the outside course |
+| series        | a series of the inside course                | a series of the outside course       |
 | phase         | phase 1 (every signed-in reader may open it) | —                                    |
 | api_token     | a spare token of the caller                  | a token of another trainee           |
 | job           | a job the caller started                     | a job another trainee started        |
@@ -33,7 +33,7 @@ argument to ``ARGUMENT_KINDS``, create an inside and an outside object in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from trainhub.accounts.models import Role, User
@@ -57,6 +57,7 @@ ARGUMENT_KINDS = {
     "enrolment_id": "enrolment",
     "session_id": "session",
     "phase_id": "phase",
+    "series_id": "series",
     "token_id": "api_token",
     "job_id": "job",
     "user_id": "user",
@@ -133,7 +134,7 @@ def _add_learner(organisation, name: str, number: str, phone: str):
 
 
 def _add_courses(instructor: User):
-    from trainhub.courses.models import Course, CourseMode, Phase, Programme, Track, TrainingSession
+    from trainhub.courses.models import Course, CourseMode, Phase, Programme, Track
 
     programme = Programme(name="牵手计划系列培训", starts_on=date(2023, 1, 1), ends_on=date(2025, 12, 31))
     phase = Phase(programme=programme, number=1, name="第一阶段", starts_on=date(2023, 2, 15),
@@ -144,13 +145,35 @@ def _add_courses(instructor: User):
     inside.instructors.append(instructor)
     outside = Course(track=track, code="PERM-02", title="权限测试：其他课程", class_hours=Decimal(8),
                      mode=CourseMode.ONLINE)
-    starts = datetime(2023, 3, 1, 11, tzinfo=UTC)
-    sessions = [TrainingSession(course=course, starts_at=starts, ends_at=starts + timedelta(hours=2),
-                                meeting_url="https://meeting.example.cn/j/1")
-                for course in (inside, outside)]
-    db.session.add_all([programme, phase, track, inside, outside, *sessions])
+    db.session.add_all([programme, phase, track, inside, outside])
     db.session.flush()
-    return inside, outside, sessions
+    return inside, outside
+
+
+def _add_sessions(inside, outside, instructor: User):
+    """A session alone and a series of one session in each course (held in 2023: a
+    request to delete one is refused, so the matrix changes nothing it later needs). The
+    inside ones are held at a venue in the coordinator's area, which keeps them in reach
+    after the matrix withdraws the inside learner."""
+    from datetime import time
+
+    from trainhub.courses.models import SessionSeries, TrainingSession, Venue
+
+    venue = Venue(name="水城区权限测试培训室", county_code="520204")
+    made = {}
+    for key, course, teacher, place in (("in", inside, instructor, venue), ("out", outside, None, None)):
+        series = SessionSeries(course=course, weekdays="3", starts_time=time(19), ends_time=time(21),
+                               first_date=date(2023, 3, 8), occurrences=1)
+        alone = TrainingSession(course=course, instructor=teacher, venue=place,
+                                starts_at=datetime(2023, 3, 1, 11, tzinfo=UTC),
+                                ends_at=datetime(2023, 3, 1, 13, tzinfo=UTC))
+        repeated = TrainingSession(course=course, series=series, instructor=teacher, venue=place,
+                                   starts_at=datetime(2023, 3, 8, 11, tzinfo=UTC),
+                                   ends_at=datetime(2023, 3, 8, 13, tzinfo=UTC))
+        db.session.add_all([series, alone, repeated])
+        made[key] = (alone, series)
+    db.session.flush()
+    return made
 
 
 def _add_personal_objects(world: World, user: User) -> None:
@@ -218,13 +241,14 @@ def build_world(app) -> World:
         for user in [*users.values(), other]:
             _add_personal_objects(world, user)
 
-        course_in, course_out, (session_in, session_out) = _add_courses(users[Role.INSTRUCTOR.value])
+        course_in, course_out = _add_courses(users[Role.INSTRUCTOR.value])
         enrolment_in = Enrolment(learner=learner_in, course=course_in, status=EnrolmentStatus.ENROLLED)
         enrolment_out = Enrolment(learner=learner_out, course=course_out,
                                   status=EnrolmentStatus.ENROLLED)
         db.session.add_all([enrolment_in, enrolment_out])
         administered = create_user("matrix-administered", Role.INSTRUCTOR, password=PASSWORD)
         db.session.flush()
+        sessions = _add_sessions(course_in, course_out, users[Role.INSTRUCTOR.value])
         (link,), _ = issue_activation_links([learner_out], actor=None)
         feed = share_course_feed(course=course_in, actor=None)
 
@@ -235,7 +259,8 @@ def build_world(app) -> World:
             "pairing": (pairing_in.id, pairing_out.id),
             "course": (course_in.id, course_out.id),
             "enrolment": (enrolment_in.id, enrolment_out.id),
-            "session": (session_in.id, session_out.id),
+            "session": (sessions["in"][0].id, sessions["out"][0].id),
+            "series": (sessions["in"][1].id, sessions["out"][1].id),
             "phase": (course_in.track.phase_id, None),
             "user": (administered.id, None),
             "activation": (link.token, None),

@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     load_config(app, config)
     register_extensions(app)
+    connect_receivers()
     register_blueprints(app)
     register_template_helpers(app)
     register_cli(app)
@@ -45,6 +46,12 @@ def import_models() -> None:
     from trainhub.jobs import models as _jobs  # noqa: F401
     from trainhub.learners import models as _learners  # noqa: F401
     from trainhub.orgs import models as _orgs  # noqa: F401
+
+
+def connect_receivers() -> None:
+    """Import the modules whose receivers answer a lower feature's signals, so that they
+    are connected whatever else the application loads."""
+    from trainhub.attendance import queries as _attendance  # noqa: F401 (schedule.session_figures)
 
 
 def register_extensions(app: Flask) -> None:
@@ -95,9 +102,10 @@ def register_blueprints(app: Flask) -> None:
     from trainhub.reports.views import bp as reports_bp
     from trainhub.schedule.feed_views import bp as feeds_bp
     from trainhub.schedule.timetable_views import bp as timetable_bp
+    from trainhub.schedule.views import bp as schedule_bp
 
     for blueprint in (accounts_bp, dashboard_bp, geo_bp, orgs_bp, learners_bp, imports_bp,
-                      courses_bp, jobs_bp, reports_bp, timetable_bp, feeds_bp):
+                      courses_bp, schedule_bp, timetable_bp, feeds_bp, jobs_bp, reports_bp):
         app.register_blueprint(blueprint)
 
     from trainhub.accounts.api import blp as tokens_api
@@ -109,11 +117,12 @@ def register_blueprints(app: Flask) -> None:
     from trainhub.learners.api import blp as learners_api
     from trainhub.orgs.api import blp as orgs_api
     from trainhub.reports.api import blp as reports_api
+    from trainhub.schedule.api import blp as schedule_api
     from trainhub.schedule.feed_api import blp as feeds_api
     from trainhub.schedule.timetable_api import blp as timetable_api
 
-    for blp in (counties_api, orgs_api, learners_api, imports_api, courses_api, tokens_api,
-                jobs_api, reports_api, timetable_api, feeds_api):
+    for blp in (counties_api, orgs_api, learners_api, imports_api, courses_api, schedule_api,
+                timetable_api, feeds_api, tokens_api, jobs_api, reports_api):
         csrf.exempt(blp)
         api.register_blueprint(blp)
 

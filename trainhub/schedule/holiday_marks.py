@@ -1,10 +1,8 @@
 """What a calendar marks on a span of local dates: public holidays (法定节假日) and make-up
-working days (调休上班), named in Chinese, from ``chinese-calendar`` (never a list of our own).
-
-The library transcribes the State Council's yearly notice, so it knows only the years
-announced when the installed version was released and raises ``NotImplementedError`` for any
-other year. Such a year is reported as *unpublished*: its days carry no mark, and pages say
-that its arrangement is not yet known rather than guess or fail.
+working days (调休上班), named in Chinese, as :mod:`trainhub.schedule.holidays` reads them
+from ``chinese-calendar``. A year the library does not know yet is reported as
+*unpublished*: its days carry no mark, and pages say that its arrangement is not yet known
+rather than guess or fail.
 """
 
 from __future__ import annotations
@@ -12,12 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import chinese_calendar
-from chinese_calendar import Holiday
-
-#: Chinese name of each holiday, by the English name the library returns
-#: (``"Labour Day"`` → ``"劳动节"``).
-CHINESE_NAMES: dict[str, str] = {holiday.value: holiday.chinese for holiday in Holiday}
+from trainhub.schedule.holidays import day_info
 
 
 @dataclass(frozen=True)
@@ -94,13 +87,12 @@ def day_marks(first: date, last: date) -> DayMarks:
         if day.year in unpublished:
             day += timedelta(days=1)
             continue
-        try:
-            resting, name = chinese_calendar.get_holiday_detail(day)
-        except NotImplementedError:
+        info = day_info(day)
+        if not info.published:
             unpublished.add(day.year)
-        else:
-            if name is not None:
-                target = holidays if resting else makeup
-                target[day] = CHINESE_NAMES.get(name, name)
+        elif info.holiday:
+            holidays[day] = info.holiday
+        elif info.makeup_for:
+            makeup[day] = info.makeup_for
         day += timedelta(days=1)
     return DayMarks(first, last, holidays, makeup, tuple(sorted(unpublished)))
