@@ -289,6 +289,29 @@ def test_the_office_sees_the_change_history(app, client, login, tt):
     assert "暂无变更记录。" in page
 
 
+def test_a_session_changed_by_the_office_shows_the_change_and_its_actions(client, login, sign_in, tt):
+    """Through the real pages: the office cancels a session, and its page then holds the
+    cancellation in the history with the reason; the actions are the office's only."""
+    login("office", display_name="王项目办")
+    session_id = tt.sessions["org2-0511"]
+    page = client.get(f"/sessions/{session_id}").get_data(as_text=True)
+    actions = page[page.index('id="session-actions"'):]
+    for action in (f"/sessions/{session_id}/edit", f"/sessions/{session_id}/cancel",
+                   f"/sessions/{session_id}/delete"):
+        assert action in actions
+    response = client.post(f"/sessions/{session_id}/cancel", data={"reason": "场地检修，另行安排"})
+    assert response.status_code == 302
+    page = client.get(f"/sessions/{session_id}").get_data(as_text=True)
+    assert "本课次已取消" in page and "取消原因：场地检修，另行安排" in page
+    history = page[page.index("变更记录"):]
+    assert "取消" in history and "王项目办" in history and "场地检修，另行安排" in history
+    assert f"/sessions/{session_id}/cancel" not in page  # cancelled: nothing more to cancel
+    client.post("/logout")
+    sign_in("trainee-gz")
+    page = client.get(f"/sessions/{session_id}").get_data(as_text=True)
+    assert "本课次已取消" in page and 'id="session-actions"' not in page and "变更记录" not in page
+
+
 # the month calendar ------------------------------------------------------------------------------
 
 

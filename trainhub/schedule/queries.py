@@ -285,8 +285,6 @@ HISTORY_LABELS = {
     "session.update": "修改",
     "session.reschedule": "调整时间",
     "session.cancel": "取消",
-    "session.restore": "恢复",
-    "session.clash_override": "冲突时仍排课",
     "series.create": "按重复规则排课",
     "series.update": "修改重复规则",
     "series.cancel": "取消整个系列",
@@ -317,7 +315,7 @@ def session_history(session_id: int) -> list[HistoryEntry]:
             at=entry.at,
             label=HISTORY_LABELS.get(entry.action, f"变更（{entry.action}）"),
             actor=entry.actor.display_name if entry.actor else None,
-            reason=next((str(entry.detail[key]) for key in ("reason", "clash_override", "note")
+            reason=next((str(entry.detail[key]) for key in ("reason", "override_reason", "note")
                          if (entry.detail or {}).get(key)), None),
         )
         for entry in entries
