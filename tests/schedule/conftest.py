@@ -5,22 +5,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from trainhub.accounts.models import Role
 from trainhub.extensions import db
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def local(day: str, clock: str) -> datetime:
-    """A local (Asia/Shanghai) time as the UTC instant the database keeps."""
-    return datetime.combine(date.fromisoformat(day), time.fromisoformat(clock),
-                            tzinfo=SHANGHAI).astimezone(UTC)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from datetime import date, time, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import local
+from schedule_times import local
 
 from trainhub.accounts.models import Role
 from trainhub.attendance.models import Attendance, AttendanceStatus

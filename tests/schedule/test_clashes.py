@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import local
+from schedule_times import local
 
 from trainhub.audit.models import AuditEntry
 from trainhub.courses.models import SessionStatus, TrainingSession

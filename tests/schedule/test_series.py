@@ -8,7 +8,7 @@ from datetime import date, time
 
 import pytest
 import sqlalchemy as sa
-from conftest import SHANGHAI, local
+from schedule_times import SHANGHAI, local
 
 from trainhub.attendance.models import Attendance, AttendanceStatus
 from trainhub.audit.models import AuditEntry

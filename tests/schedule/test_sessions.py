@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import local
+from schedule_times import local
 
 from trainhub.accounts.models import Role, User
 from trainhub.attendance.models import Attendance, AttendanceStatus, LeaveRequest
