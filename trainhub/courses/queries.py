@@ -229,7 +229,7 @@ def course_sessions(course_id: int) -> list[TrainingSession]:
         db.session.scalars(
             sa.select(TrainingSession)
             .where(TrainingSession.course_id == course_id)
-            .options(joinedload(TrainingSession.instructor))
+            .options(joinedload(TrainingSession.instructor), joinedload(TrainingSession.venue))
             .order_by(TrainingSession.starts_at, TrainingSession.id)
         )
     )
