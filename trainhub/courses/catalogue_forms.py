@@ -113,7 +113,7 @@ class CourseForm(FieldErrors, FlaskForm):
                            validators=[Mandatory()])
     class_hours = StringField("学时", filters=[clean], validators=[Mandatory()], render_kw=DECIMAL,
                               description="结业后获得的学时，大于 0，最多一位小数，如 12 或 7.5。")
-    mode = RadioField("授课形式", choices=CourseMode.choices(), validate_choice=False,
+    mode = RadioField("授课形式", choices=choices(CourseMode.choices()), validate_choice=False,
                       validators=[Mandatory()])
     instructor_ids = MultiCheckboxField("讲师", description="可多选；仍担任本课程课次的讲师不能移出。")
     capacity = StringField("容量", filters=[clean], render_kw=NUMBER,
@@ -127,7 +127,7 @@ class CourseForm(FieldErrors, FlaskForm):
     has_assessment = BooleanField("需要考核", description="勾选后须填写及格分数；结业须考核合格。")
     pass_score = StringField("及格分数", filters=[clean], render_kw=DECIMAL,
                              description="0–100，最多一位小数；需要考核时必填。")
-    excused_counts_against = RadioField("请假是否计入出勤率", choices=EXCUSED_CHOICES, default="",
+    excused_counts_against = RadioField("请假是否计入出勤率", choices=choices(EXCUSED_CHOICES), default="",
                                         validate_choice=False)
 
     FIELD_OF_ERROR = {"completion_min_rate": "min_attendance_percent"}
