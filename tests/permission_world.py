@@ -10,6 +10,10 @@ the kind has such a thing, one outside it:
 | learner       | a learner of the agency in 520204            | a learner of the agency in 621126    |
 | pairing       | supporter → the agency in 520204             | supporter → the agency in 621126     |
 | course        | a course the matrix instructor teaches       | a course taught by nobody            |
+| programme     | the programme of the courses                 | —                                    |
+| phase         | the phase of the courses                     | —                                    |
+| track         | the track of the courses                     | —                                    |
+| venue         | a venue in 520204                            | a venue in 621126                    |
 | enrolment     | the inside learner in the inside course      | the outside learner, outside course  |
 | api_token     | a spare token of the caller                  | a token of another trainee           |
 | job           | a job the caller started                     | a job another trainee started        |
@@ -50,6 +54,10 @@ ARGUMENT_KINDS = {
     "learner_id": "learner",
     "pairing_id": "pairing",
     "course_id": "course",
+    "programme_id": "programme",
+    "phase_id": "phase",
+    "track_id": "track",
+    "venue_id": "venue",
     "enrolment_id": "enrolment",
     "token_id": "api_token",
     "job_id": "job",
@@ -142,6 +150,14 @@ def _add_courses(instructor: User):
     return inside, outside
 
 
+def _add_venues(org_in):
+    from trainhub.courses.venues import create_venue
+
+    inside = create_venue(actor=None, name="水城区权限测试培训室", county_code="520204", organisation_id=org_in.id)
+    outside = create_venue(actor=None, name="岷县权限测试培训室", county_code="621126")
+    return inside, outside
+
+
 def _add_personal_objects(world: World, user: User) -> None:
     from trainhub.accounts.operations import create_token
     from trainhub.imports import storage
@@ -207,6 +223,7 @@ def build_world(app) -> World:
             _add_personal_objects(world, user)
 
         course_in, course_out = _add_courses(users[Role.INSTRUCTOR.value])
+        venue_in, venue_out = _add_venues(org_in)
         enrolment_in = Enrolment(learner=learner_in, course=course_in, status=EnrolmentStatus.ENROLLED)
         enrolment_out = Enrolment(learner=learner_out, course=course_out,
                                   status=EnrolmentStatus.ENROLLED)
@@ -221,6 +238,10 @@ def build_world(app) -> World:
             "learner": (learner_in.id, learner_out.id),
             "pairing": (pairing_in.id, pairing_out.id),
             "course": (course_in.id, course_out.id),
+            "programme": (course_in.track.phase.programme_id, None),
+            "phase": (course_in.track.phase_id, None),
+            "track": (course_in.track_id, None),
+            "venue": (venue_in.id, venue_out.id),
             "enrolment": (enrolment_in.id, enrolment_out.id),
             "user": (administered.id, None),
             "activation": (link.token, None),
