@@ -40,7 +40,7 @@ from trainhub.db import LabelledEnum, utcnow
 from trainhub.extensions import db
 from trainhub.localtime import local_zone, to_local
 from trainhub.refusals import Refusal
-from trainhub.text import clean_line
+from trainhub.text import clean_line, clean_text
 
 NOT_OFFICE = "只有项目办可以维护项目、阶段、课程模块、课程和场地。"
 #: Longest names the database keeps (``programme.name``, ``phase.name``, ``track.name``).
@@ -70,15 +70,22 @@ def check_office(actor: Actor | None) -> None:
 # values --------------------------------------------------------------------------------------
 
 
-def name_value(value, field: str, label: str, limit: int = NAME_MAX) -> str:
-    """A required one-line name, cleaned by the one text rule, at most ``limit`` characters."""
+def optional_text(value, field: str, label: str, limit: int, *, multiline: bool = False) -> str | None:
+    """Text cleaned by the one text rule (one line, or several with ``multiline``), at most
+    ``limit`` characters; None when empty."""
     if value is not None and not isinstance(value, str):
         raise CatalogueError(field, f"{label}应为文本。")
-    name = clean_line(value)
-    if not name:
+    text = (clean_text if multiline else clean_line)(value)
+    if len(text) > limit:
+        raise CatalogueError(field, f"{label}最多 {limit} 个字（当前 {len(text)} 个）。")
+    return text or None
+
+
+def name_value(value, field: str, label: str, limit: int = NAME_MAX) -> str:
+    """A required one-line name, at most ``limit`` characters."""
+    name = optional_text(value, field, label, limit)
+    if name is None:
         raise CatalogueError(field, f"请填写{label}。")
-    if len(name) > limit:
-        raise CatalogueError(field, f"{label}最多 {limit} 个字（当前 {len(name)} 个）。")
     return name
 
 
@@ -91,6 +98,13 @@ def whole_number(value, field: str, label: str, low: int, high: int) -> int:
     if not low <= value <= high:
         raise CatalogueError(field, f"{label}应在 {low}–{high} 之间。")
     return value
+
+
+def optional_count(value, field: str, label: str, high: int) -> int | None:
+    """A count from 1 to ``high``, or None when left empty (unlimited, unknown)."""
+    if value in (None, ""):
+        return None
+    return whole_number(value, field, label, 1, high)
 
 
 def date_value(value, field: str, label: str) -> date:

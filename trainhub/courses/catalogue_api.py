@@ -66,6 +66,19 @@ def _course_or_404(course_id: int):
     return course, None
 
 
+def apply_to(found: tuple, write, answer=lambda item: item):
+    """``write(item)`` on what ``found`` (``(item, None)`` or ``(None, 404 problem)``) holds;
+    the answer: ``answer(item)``, the 404, or the refusal's problem document."""
+    item, missing = found
+    if missing is not None:
+        return missing
+    try:
+        write(item)
+    except CatalogueError as exc:
+        return refused(exc)
+    return answer(item)
+
+
 def _programme_of(data: dict):
     """The programme a new phase belongs to: the one named, else the only one in use."""
     if "programme_id" in data:
@@ -146,22 +159,7 @@ def update_phase(data, phase_id: int):
     Only the fields given change. A window that would leave scheduled sessions of the phase
     outside is refused (422), naming how many and their first dates (Beijing time).
     """
-    phase, missing = _phase_or_404(phase_id)
-    if missing is not None:
-        return missing
-    try:
-        phases.update_phase(phase, data, actor=api_user())
-    except CatalogueError as exc:
-        return refused(exc)
-    return phase
-
-
-def _switched(item, operation, status_item):
-    try:
-        operation(item, actor=api_user())
-    except CatalogueError as exc:
-        return refused(exc)
-    return status_item()
+    return apply_to(_phase_or_404(phase_id), lambda phase: phases.update_phase(phase, data, actor=api_user()))
 
 
 @blp.route("/phases/<int:phase_id>/archive", methods=["POST"])
@@ -175,10 +173,7 @@ def archive_phase(phase_id: int):
     It leaves lists and choices with its tracks and courses; archiving an archived phase
     changes nothing.
     """
-    phase, missing = _phase_or_404(phase_id)
-    if missing is not None:
-        return missing
-    return _switched(phase, phases.archive_phase, lambda: phase)
+    return apply_to(_phase_or_404(phase_id), lambda phase: phases.archive_phase(phase, actor=api_user()))
 
 
 @blp.route("/phases/<int:phase_id>/restore", methods=["POST"])
@@ -188,10 +183,7 @@ def archive_phase(phase_id: int):
 @blp.alt_response(409, description="所属项目已归档；errors 指出 programme_id")
 def restore_phase(phase_id: int):
     """Restore an archived phase (office)"""
-    phase, missing = _phase_or_404(phase_id)
-    if missing is not None:
-        return missing
-    return _switched(phase, phases.restore_phase, lambda: phase)
+    return apply_to(_phase_or_404(phase_id), lambda phase: phases.restore_phase(phase, actor=api_user()))
 
 
 # tracks --------------------------------------------------------------------------------------
@@ -227,14 +219,7 @@ def create_track(data):
 @blp.alt_response(415, description="请求体不是 JSON")
 def update_track(data, track_id: int):
     """Rename or reorder a track (office)"""
-    track, missing = _track_or_404(track_id)
-    if missing is not None:
-        return missing
-    try:
-        phases.update_track(track, data, actor=api_user())
-    except CatalogueError as exc:
-        return refused(exc)
-    return track
+    return apply_to(_track_or_404(track_id), lambda track: phases.update_track(track, data, actor=api_user()))
 
 
 @blp.route("/tracks/<int:track_id>/archive", methods=["POST"])
@@ -244,10 +229,7 @@ def update_track(data, track_id: int):
 @blp.alt_response(409, description="课程模块尚有未结束的已排期课次；errors 指出 sessions")
 def archive_track(track_id: int):
     """Archive a track (office): it leaves lists and choices with its courses"""
-    track, missing = _track_or_404(track_id)
-    if missing is not None:
-        return missing
-    return _switched(track, phases.archive_track, lambda: track)
+    return apply_to(_track_or_404(track_id), lambda track: phases.archive_track(track, actor=api_user()))
 
 
 @blp.route("/tracks/<int:track_id>/restore", methods=["POST"])
@@ -257,10 +239,7 @@ def archive_track(track_id: int):
 @blp.alt_response(409, description="所属阶段已归档；errors 指出 phase_id")
 def restore_track(track_id: int):
     """Restore an archived track (office)"""
-    track, missing = _track_or_404(track_id)
-    if missing is not None:
-        return missing
-    return _switched(track, phases.restore_track, lambda: track)
+    return apply_to(_track_or_404(track_id), lambda track: phases.restore_track(track, actor=api_user()))
 
 
 # courses -------------------------------------------------------------------------------------
@@ -304,14 +283,8 @@ def update_course(data, course_id: int):
     of another phase whose window leaves some of its sessions outside. Places a raised
     capacity frees go to the waiting list at once.
     """
-    course, missing = _course_or_404(course_id)
-    if missing is not None:
-        return missing
-    try:
-        course_edits.update_course(course, data, actor=api_user())
-    except CatalogueError as exc:
-        return refused(exc)
-    return course_detail(course)
+    return apply_to(_course_or_404(course_id),
+                    lambda course: course_edits.update_course(course, data, actor=api_user()), course_detail)
 
 
 @blp.route("/courses/<int:course_id>/archive", methods=["POST"])
@@ -321,10 +294,8 @@ def update_course(data, course_id: int):
 @blp.alt_response(409, description="课程尚有未结束的已排期课次（请先取消）；errors 指出 sessions")
 def archive_course(course_id: int):
     """Archive a course (office): it leaves lists and takes no more enrolments"""
-    course, missing = _course_or_404(course_id)
-    if missing is not None:
-        return missing
-    return _switched(course, course_edits.archive_course, lambda: course_detail(course))
+    return apply_to(_course_or_404(course_id),
+                    lambda course: course_edits.archive_course(course, actor=api_user()), course_detail)
 
 
 @blp.route("/courses/<int:course_id>/restore", methods=["POST"])
@@ -334,7 +305,5 @@ def archive_course(course_id: int):
 @blp.alt_response(409, description="所属课程模块已归档；errors 指出 track_id")
 def restore_course(course_id: int):
     """Restore an archived course (office)"""
-    course, missing = _course_or_404(course_id)
-    if missing is not None:
-        return missing
-    return _switched(course, course_edits.restore_course, lambda: course_detail(course))
+    return apply_to(_course_or_404(course_id),
+                    lambda course: course_edits.restore_course(course, actor=api_user()), course_detail)

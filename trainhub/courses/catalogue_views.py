@@ -67,6 +67,19 @@ def _saved(form, write):
         return None, exc.status
 
 
+def _edited(form, update, *, what: str, back: str):
+    """An edit form's POST: the redirect to ``back`` once ``update()`` has saved (saying
+    whether anything changed), else None and the status to show the form again with; for
+    a GET, None and 200."""
+    if request.method != "POST":
+        return None, 200
+    changed, status = _saved(form, update)
+    if status != 200:
+        return None, status
+    flash(f"已保存{what}的修改。" if changed else "没有需要保存的修改。", "success" if changed else "info")
+    return redirect(back), status
+
+
 def switch_archived(item, operation, *, back: str, done: str, unchanged: str, what: str):
     """Archive or restore ``item`` from a button; a refusal answers its status with a page
     saying why."""
@@ -106,12 +119,10 @@ def programme():
 def programme_edit(programme_id: int):
     item = _or_404(queries.get_programme(programme_id))
     form = ProgrammeForm(obj=item) if request.method == "GET" else ProgrammeForm()
-    status = 200
-    if request.method == "POST":
-        changed, status = _saved(form, lambda: phases.update_programme(item, form.values(), actor=current_user))
-        if status == 200:
-            flash("已保存项目的修改。" if changed else "没有需要保存的修改。", "success" if changed else "info")
-            return redirect(url_for(PROGRAMME_PAGE))
+    done, status = _edited(form, lambda: phases.update_programme(item, form.values(), actor=current_user),
+                           what="项目", back=url_for(PROGRAMME_PAGE))
+    if done is not None:
+        return done
     return render_catalogue_form(form, title=f"编辑项目：{item.name}", crumbs=[("项目与阶段", url_for(PROGRAMME_PAGE))],
                         submit="保存", cancel_url=url_for(PROGRAMME_PAGE), status=status,
                         note="项目的时间须包含其全部阶段（含已归档的阶段）。")
@@ -179,12 +190,10 @@ def phase(phase_id: int):
 def phase_edit(phase_id: int):
     item = _or_404(queries.get_phase(phase_id))
     form = PhaseForm(obj=item) if request.method == "GET" else PhaseForm()
-    status = 200
-    if request.method == "POST":
-        changed, status = _saved(form, lambda: phases.update_phase(item, form.values(), actor=current_user))
-        if status == 200:
-            flash(f"已保存{item.name}的修改。" if changed else "没有需要保存的修改。", "success" if changed else "info")
-            return redirect(url_for("catalogue.phase", phase_id=item.id))
+    done, status = _edited(form, lambda: phases.update_phase(item, form.values(), actor=current_user),
+                           what=item.name, back=url_for("catalogue.phase", phase_id=item.id))
+    if done is not None:
+        return done
     programme = item.programme
     return render_catalogue_form(form, title=f"编辑阶段：{item.name}", crumbs=_phase_crumbs(item), submit="保存",
                         cancel_url=url_for("catalogue.phase", phase_id=item.id), status=status,
@@ -231,13 +240,11 @@ def track_new(phase_id: int):
 def track_edit(track_id: int):
     item = _or_404(queries.get_track(track_id))
     form = TrackForm(obj=item) if request.method == "GET" else TrackForm()
-    status = 200
     back = url_for("catalogue.phase", phase_id=item.phase_id)
-    if request.method == "POST":
-        changed, status = _saved(form, lambda: phases.update_track(item, form.values(), actor=current_user))
-        if status == 200:
-            flash("已保存课程模块的修改。" if changed else "没有需要保存的修改。", "success" if changed else "info")
-            return redirect(back)
+    done, status = _edited(form, lambda: phases.update_track(item, form.values(), actor=current_user),
+                           what="课程模块", back=back)
+    if done is not None:
+        return done
     return render_catalogue_form(form, title=f"编辑课程模块：{item.name}", crumbs=_phase_crumbs(item.phase), submit="保存",
                         cancel_url=back, status=status)
 
@@ -307,13 +314,11 @@ def course_new():
 def course_edit(course_id: int):
     course = _or_404(get_course(current_user, course_id))
     form = _course_form(course)
-    status = 200
     back = url_for("courses.detail", course_id=course.id)
-    if request.method == "POST":
-        changed, status = _saved(form, lambda: course_edits.update_course(course, form.values(), actor=current_user))
-        if status == 200:
-            flash("已保存课程的修改。" if changed else "没有需要保存的修改。", "success" if changed else "info")
-            return redirect(back)
+    done, status = _edited(form, lambda: course_edits.update_course(course, form.values(), actor=current_user),
+                           what="课程", back=back)
+    if done is not None:
+        return done
     return render_catalogue_form(form, title=f"编辑课程：{course.title}",
                         crumbs=[("课程", url_for("courses.list")), (course.title, back)], submit="保存",
                         cancel_url=back, status=status)

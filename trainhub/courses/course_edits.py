@@ -38,6 +38,8 @@ from trainhub.courses.catalogue import (
     audit_value,
     check_office,
     name_value,
+    optional_count,
+    optional_text,
     refuse_sessions_to_come,
     refuse_unknown,
     sessions_outside,
@@ -47,7 +49,6 @@ from trainhub.courses.catalogue import (
 from trainhub.courses.models import Course, CourseMode, Track, TrainingSession
 from trainhub.courses.operations import _fill_from_waiting_list, _lock_course
 from trainhub.extensions import db
-from trainhub.text import clean_text
 
 COURSE_FIELDS = (
     "code", "title", "track_id", "class_hours", "mode", "instructor_ids", "capacity",
@@ -137,21 +138,6 @@ def _instructors(value) -> list[User]:
     return [found[user_id] for user_id in ids]
 
 
-def _capacity(value) -> int | None:
-    if value in (None, ""):
-        return None
-    return whole_number(value, "capacity", "容量", 1, CAPACITY_MAX)
-
-
-def _description(value) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise CatalogueError("description", "课程简介应为文本。")
-    text = clean_text(value)
-    if len(text) > DESCRIPTION_MAX:
-        raise CatalogueError("description", f"课程简介最多 {DESCRIPTION_MAX} 个字（当前 {len(text)} 个）。")
-    return text or None
-
-
 def _percent(value) -> Decimal:
     if value in (None, ""):
         raise CatalogueError("min_attendance_percent", "请填写结业所需的最低出勤率（0–100）。")
@@ -185,8 +171,9 @@ _CHECKS = {
                                                above_low=True),
     "mode": _mode,
     "instructor_ids": _instructors,
-    "capacity": _capacity,
-    "description": _description,
+    "capacity": lambda value: optional_count(value, "capacity", "容量", CAPACITY_MAX),
+    "description": lambda value: optional_text(value, "description", "课程简介", DESCRIPTION_MAX,
+                                               multiline=True),
     "min_attendance_percent": _percent,
     "has_assessment": _flag("has_assessment", "是否需要考核"),
     "pass_score": _pass_score,

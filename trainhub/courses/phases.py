@@ -46,9 +46,6 @@ def update_programme(programme: Programme, changes: dict, *, actor: Actor | None
     values = {}
     if "name" in changes:
         values["name"] = problems.check("name", name_value, changes["name"], "name", "项目名称")
-        if values["name"] and db.session.scalar(sa.select(Programme.id).where(
-                Programme.name == values["name"], Programme.id != programme.id)):
-            problems["name"] = f"已有名为“{values['name']}”的项目。"
     starts_on = changes.get("starts_on", programme.starts_on)
     ends_on = changes.get("ends_on", programme.ends_on)
     window = problems.check("starts_on", check_window, starts_on, ends_on, "项目")
@@ -60,6 +57,9 @@ def update_programme(programme: Programme, changes: dict, *, actor: Actor | None
             named = "、".join(f"{p.name}（{p.starts_on:%Y-%m-%d} 至 {p.ends_on:%Y-%m-%d}）" for p in outside)
             problems[field] = f"新的项目时间会使以下阶段落在项目时间之外：{named}。请先调整这些阶段的时间。"
     problems.raise_if_any()
+    if "name" in values and db.session.scalar(sa.select(Programme.id).where(
+            Programme.name == values["name"], Programme.id != programme.id)):
+        raise CatalogueConflict("name", f"已有名为“{values['name']}”的项目。")
     return apply_changes(programme, values, "programme.update", "programme")
 
 

@@ -12,6 +12,7 @@ from trainhub.auth import Role, roles_required
 from trainhub.courses import catalogue_queries as queries
 from trainhub.courses import venues
 from trainhub.courses.catalogue import CatalogueError
+from trainhub.courses.catalogue_api import apply_to
 from trainhub.courses.catalogue_queries import VENUE_READERS
 from trainhub.courses.schemas import (
     VenueArgs,
@@ -90,25 +91,7 @@ def create_venue(data):
 @blp.alt_response(415, description="请求体不是 JSON")
 def update_venue(data, venue_id: int):
     """Change a venue (office): only the fields given change"""
-    venue, missing = _venue_or_404(venue_id)
-    if missing is not None:
-        return missing
-    try:
-        venues.update_venue(venue, data, actor=api_user())
-    except CatalogueError as exc:
-        return refused(exc)
-    return venue
-
-
-def _switched(venue_id: int, operation):
-    venue, missing = _venue_or_404(venue_id)
-    if missing is not None:
-        return missing
-    try:
-        operation(venue, actor=api_user())
-    except CatalogueError as exc:
-        return refused(exc)
-    return venue
+    return apply_to(_venue_or_404(venue_id), lambda venue: venues.update_venue(venue, data, actor=api_user()))
 
 
 @blp.route("/venues/<int:venue_id>/archive", methods=["POST"])
@@ -118,7 +101,7 @@ def _switched(venue_id: int, operation):
 @blp.alt_response(409, description="该场地尚有未结束的已排期课次；errors 指出 sessions")
 def archive_venue(venue_id: int):
     """Archive a venue (office): it leaves lists and pickers; its sessions keep it"""
-    return _switched(venue_id, venues.archive_venue)
+    return apply_to(_venue_or_404(venue_id), lambda venue: venues.archive_venue(venue, actor=api_user()))
 
 
 @blp.route("/venues/<int:venue_id>/restore", methods=["POST"])
@@ -127,4 +110,4 @@ def archive_venue(venue_id: int):
 @blp.alt_response(404, description="场地不存在")
 def restore_venue(venue_id: int):
     """Restore an archived venue (office)"""
-    return _switched(venue_id, venues.restore_venue)
+    return apply_to(_venue_or_404(venue_id), lambda venue: venues.restore_venue(venue, actor=api_user()))

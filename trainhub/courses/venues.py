@@ -23,6 +23,8 @@ from trainhub.courses.catalogue import (
     apply_changes,
     check_office,
     name_value,
+    optional_count,
+    optional_text,
     refuse_unknown,
     set_archived,
     whole_number,
@@ -62,27 +64,12 @@ def _organisation(value) -> Organisation | None:
     return organisation
 
 
-def _address(value) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise CatalogueError("address", "地址应为文本。")
-    address = clean_line(value)
-    if len(address) > ADDRESS_MAX:
-        raise CatalogueError("address", f"地址最多 {ADDRESS_MAX} 个字（当前 {len(address)} 个）。")
-    return address or None
-
-
-def _capacity(value) -> int | None:
-    if value in (None, ""):
-        return None
-    return whole_number(value, "capacity", "可容纳人数", 1, CAPACITY_MAX)
-
-
 _CHECKS = {
     "name": lambda value: name_value(value, "name", "场地名称", NAME_MAX),
     "county_code": _county,
     "organisation_id": _organisation,
-    "address": _address,
-    "capacity": _capacity,
+    "address": lambda value: optional_text(value, "address", "地址", ADDRESS_MAX),
+    "capacity": lambda value: optional_count(value, "capacity", "可容纳人数", CAPACITY_MAX),
 }
 
 
