@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from trainhub.accounts.models import User
 from trainhub.auth import Actor, Role, area_clause
-from trainhub.courses.in_use import course_in_use, phase_in_use, track_in_use
+from trainhub.courses.in_use import phase_in_use, track_in_use
 from trainhub.courses.models import (
     Course,
     Phase,
@@ -140,13 +140,6 @@ def instructor_choices(current_ids=()) -> list[User]:
                    sa.or_(User.is_enabled.is_(True), User.id.in_(list(current_ids) or [0])))
             .order_by(User.display_name, User.username))
     return list(db.session.scalars(stmt))
-
-
-def courses_in_use_count(user: Actor) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count(Course.id)).join(Track, Track.id == Course.track_id)
-        .join(Phase, Phase.id == Track.phase_id).where(course_in_use(), course_clause(user))
-    ) or 0
 
 
 # venues --------------------------------------------------------------------------------------
