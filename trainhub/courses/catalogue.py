@@ -7,8 +7,9 @@ Rules:
 
 - only the office writes (``actor``: the acting user; None is the system — ``trainhub init``,
   the demo);
-- a refusal (:class:`CatalogueError`; :class:`CatalogueConflict`, HTTP 409, for a clash
-  with registered data) names every field at fault at once, in Chinese, and writes nothing;
+- a refusal (:class:`CatalogueError`, HTTP 422; :class:`CatalogueConflict`, 409, for a
+  number, name or code already taken, or an archive or restore the state forbids) names
+  every field at fault at once, in Chinese, and writes nothing;
 - a phase lies inside its programme's window; every session of a phase lies inside the
   phase's window, compared in the configured zone (Asia/Shanghai): a phase's ``ends_on`` is
   an inclusive local date. Phases of one programme may overlap (a phase can open while the
@@ -56,7 +57,8 @@ class CatalogueError(Refusal):
 
 
 class CatalogueConflict(CatalogueError):
-    """The change would clash with registered data (a taken number, name or code): 409."""
+    """The change clashes with registered data (a number, name or code taken; sessions still
+    to come; an archived parent): 409."""
 
     status = 409
 
