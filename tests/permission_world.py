@@ -10,6 +10,10 @@ the kind has such a thing, one outside it:
 | learner       | a learner of the agency in 520204            | a learner of the agency in 621126    |
 | pairing       | supporter → the agency in 520204             | supporter → the agency in 621126     |
 | course        | a course the matrix instructor teaches       | a course taught by nobody            |
+| programme     | the programme of the courses                 | —                                    |
+| phase         | the phase of the courses                     | —                                    |
+| track         | the track of the courses                     | —                                    |
+| venue         | a venue in 520204                            | a venue in 621126                    |
 | enrolment     | the inside learner in the inside course      | the outside learner, outside course  |
 | session       | a 2023 session of the inside course          | a 2023 session of the outside course |
 | series        | a series of the inside course                | a series of the outside course       |
@@ -54,9 +58,12 @@ ARGUMENT_KINDS = {
     "learner_id": "learner",
     "pairing_id": "pairing",
     "course_id": "course",
+    "programme_id": "programme",
+    "phase_id": "phase",
+    "track_id": "track",
+    "venue_id": "venue",
     "enrolment_id": "enrolment",
     "session_id": "session",
-    "phase_id": "phase",
     "series_id": "series",
     "token_id": "api_token",
     "job_id": "job",
@@ -150,16 +157,23 @@ def _add_courses(instructor: User):
     return inside, outside
 
 
-def _add_sessions(inside, outside, instructor: User):
+def _add_venues(org_in):
+    from trainhub.courses.venues import create_venue
+
+    inside = create_venue(actor=None, name="水城区权限测试培训室", county_code="520204", organisation_id=org_in.id)
+    outside = create_venue(actor=None, name="岷县权限测试培训室", county_code="621126")
+    return inside, outside
+
+
+def _add_sessions(inside, outside, instructor: User, venue):
     """A session alone and a series of one session in each course (held in 2023: a
     request to delete one is refused, so the matrix changes nothing it later needs). The
     inside ones are held at a venue in the coordinator's area, which keeps them in reach
     after the matrix withdraws the inside learner."""
     from datetime import time
 
-    from trainhub.courses.models import SessionSeries, TrainingSession, Venue
+    from trainhub.courses.models import SessionSeries, TrainingSession
 
-    venue = Venue(name="水城区权限测试培训室", county_code="520204")
     made = {}
     for key, course, teacher, place in (("in", inside, instructor, venue), ("out", outside, None, None)):
         series = SessionSeries(course=course, weekdays="3", starts_time=time(19), ends_time=time(21),
@@ -242,13 +256,14 @@ def build_world(app) -> World:
             _add_personal_objects(world, user)
 
         course_in, course_out = _add_courses(users[Role.INSTRUCTOR.value])
+        venue_in, venue_out = _add_venues(org_in)
         enrolment_in = Enrolment(learner=learner_in, course=course_in, status=EnrolmentStatus.ENROLLED)
         enrolment_out = Enrolment(learner=learner_out, course=course_out,
                                   status=EnrolmentStatus.ENROLLED)
         db.session.add_all([enrolment_in, enrolment_out])
         administered = create_user("matrix-administered", Role.INSTRUCTOR, password=PASSWORD)
         db.session.flush()
-        sessions = _add_sessions(course_in, course_out, users[Role.INSTRUCTOR.value])
+        sessions = _add_sessions(course_in, course_out, users[Role.INSTRUCTOR.value], venue_in)
         (link,), _ = issue_activation_links([learner_out], actor=None)
         feed = share_course_feed(course=course_in, actor=None)
 
@@ -258,10 +273,13 @@ def build_world(app) -> World:
             "learner": (learner_in.id, learner_out.id),
             "pairing": (pairing_in.id, pairing_out.id),
             "course": (course_in.id, course_out.id),
+            "programme": (course_in.track.phase.programme_id, None),
+            "phase": (course_in.track.phase_id, None),
+            "track": (course_in.track_id, None),
+            "venue": (venue_in.id, venue_out.id),
             "enrolment": (enrolment_in.id, enrolment_out.id),
             "session": (sessions["in"][0].id, sessions["out"][0].id),
             "series": (sessions["in"][1].id, sessions["out"][1].id),
-            "phase": (course_in.track.phase_id, None),
             "user": (administered.id, None),
             "activation": (link.token, None),
             "calendar_feed": (feed_secret(feed), None),

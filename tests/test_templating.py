@@ -157,10 +157,12 @@ def test_office_navigation(client, login):
     items = nav_of(page)
     assert ("牵手计划培训管理", "/", "get") in items
     assert [t for t in labels(page) if t != "牵手计划培训管理"] == [
-        "首页", "县区", "机构", "牵手结对", "学员", "导入", "课程", "课表", "日历", "覆盖情况", "用户管理",
-        "任务", *DESK_ACCOUNT,
+        "首页", "县区", "机构", "牵手结对", "学员", "导入", "项目与阶段", "课程", "场地", "课表", "日历",
+        "覆盖情况", "用户管理", "任务", *DESK_ACCOUNT,
     ]
     assert ("学员", "/learners", "get") in items
+    assert ("项目与阶段", "/programme", "get") in items
+    assert ("场地", "/venues", "get") in items
     assert ("县区", "/counties", "get") in items
     assert ("用户管理", "/users", "get") in items
     assert ("任务", "/jobs", "get") in items
@@ -187,8 +189,8 @@ def test_coordinator_navigation(client, login, reference_data):
     login(Role.COORDINATOR, scope_code="52", display_name="贵州联络员")
     page = client.get("/").get_data(as_text=True)
     assert [t for t in labels(page) if t != "牵手计划培训管理"] == [
-        "首页", "本区域县区", "机构", "牵手结对", "学员", "导入", "课程", "课表", "日历", "覆盖情况",
-        *DESK_ACCOUNT,
+        "首页", "本区域县区", "机构", "牵手结对", "学员", "导入", "课程", "本区域场地", "课表", "日历",
+        "覆盖情况", *DESK_ACCOUNT,
     ]
     assert "实施点联络员" in page
 

@@ -92,6 +92,8 @@ def register_blueprints(app: Flask) -> None:
     # before any rule is made: ids beyond a BIGINT are simply not found
     app.url_map.converters["int"] = BoundedIntConverter
     from trainhub.accounts.views import bp as accounts_bp
+    from trainhub.courses.catalogue_views import bp as catalogue_bp
+    from trainhub.courses.venue_views import bp as venues_bp
     from trainhub.courses.views import bp as courses_bp
     from trainhub.dashboard.views import bp as dashboard_bp
     from trainhub.geo.views import bp as geo_bp
@@ -105,11 +107,14 @@ def register_blueprints(app: Flask) -> None:
     from trainhub.schedule.views import bp as schedule_bp
 
     for blueprint in (accounts_bp, dashboard_bp, geo_bp, orgs_bp, learners_bp, imports_bp,
-                      courses_bp, schedule_bp, timetable_bp, feeds_bp, jobs_bp, reports_bp):
+                      courses_bp, catalogue_bp, venues_bp, schedule_bp, timetable_bp, feeds_bp,
+                      jobs_bp, reports_bp):
         app.register_blueprint(blueprint)
 
     from trainhub.accounts.api import blp as tokens_api
     from trainhub.courses.api import blp as courses_api
+    from trainhub.courses.catalogue_api import blp as catalogue_api
+    from trainhub.courses.venue_api import blp as venues_api
     from trainhub.extensions import api, csrf
     from trainhub.geo.api import blp as counties_api
     from trainhub.imports.api import blp as imports_api
@@ -121,8 +126,8 @@ def register_blueprints(app: Flask) -> None:
     from trainhub.schedule.feed_api import blp as feeds_api
     from trainhub.schedule.timetable_api import blp as timetable_api
 
-    for blp in (counties_api, orgs_api, learners_api, imports_api, courses_api, schedule_api,
-                timetable_api, feeds_api, tokens_api, jobs_api, reports_api):
+    for blp in (counties_api, orgs_api, learners_api, imports_api, courses_api, catalogue_api,
+                venues_api, schedule_api, timetable_api, feeds_api, tokens_api, jobs_api, reports_api):
         csrf.exempt(blp)
         api.register_blueprint(blp)
 

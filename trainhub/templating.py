@@ -103,6 +103,9 @@ DEFAULT_NAV: tuple[NavItem, ...] = (
     NavItem("导入", "imports.new", frozenset({Role.OFFICE, Role.COORDINATOR}), order=35),
     NavItem("课程", "courses.list", frozenset({Role.OFFICE, Role.COORDINATOR, Role.CERTIFIER}), order=40),
     NavItem("我的课程", "courses.list", frozenset({Role.INSTRUCTOR}), order=40),
+    NavItem("项目与阶段", "catalogue.programme", frozenset({Role.OFFICE}), order=38),
+    NavItem("场地", "venues.list", frozenset({Role.OFFICE}), order=42),
+    NavItem("本区域场地", "venues.list", frozenset({Role.COORDINATOR}), order=42),
     NavItem("课表", "timetable.list", _ALL_ROLES, order=45),
     NavItem("日历", "timetable.month", _ALL_ROLES, order=46),
     # on their phones, trainees and instructors subscribe to their timetable: in the bar;

@@ -392,6 +392,21 @@ def test_an_unknown_course_is_refused(app, organisation):
     assert info.value.field == "enrol"
 
 
+def test_an_archived_course_is_refused_and_left_out_of_the_choices(app, organisation, course):
+    from trainhub.courses.course_edits import archive_course
+    from trainhub.courses.queries import course_by_code
+    from trainhub.imports.queries import course_choices
+
+    with app.app_context():
+        assert course in dict(course_choices())
+        archive_course(course_by_code(course), actor=None)
+        db.session.commit()
+        assert course not in dict(course_choices())
+        with pytest.raises(ImportRefused, match="课程“P1-TEST-01 测试课程”已归档，不能再报名。") as info:
+            _plan("a.xlsx", xlsx_file(_valid_rows()), course_code=course)
+    assert info.value.field == "enrol"
+
+
 def _template_with(*rows: list) -> bytes:
     """The downloaded template, its example row left in, with ``rows`` filled in below."""
     workbook = openpyxl.load_workbook(io.BytesIO(template_workbook()))

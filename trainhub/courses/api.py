@@ -80,12 +80,13 @@ class _Created:
 def list_courses(args):
     """Courses with their places
 
-    Every course for the office, coordinators and the Certification Centre; an instructor's
-    own courses. Counts cover all areas (capacity is shared).
+    Every course in use for the office, coordinators and the Certification Centre; an
+    instructor's own courses. Counts cover all areas (capacity is shared). Archived courses
+    (or under an archived track or phase) are left out unless ``archived=true``.
     """
     user = api_user()
     stmt = queries.course_list_stmt(user, phase_id=args.get("phase_id"), track_id=args.get("track_id"),
-                                    q=args.get("q"))
+                                    q=args.get("q"), include_archived=args["archived"])
     page = paginate(db, stmt, args)
     counts = queries.course_counts(page["items"])
     page["items"] = [_course_item(course, counts[course.id]) for course in page["items"]]
@@ -97,15 +98,31 @@ def list_courses(args):
 @blp.response(200, CourseDetailSchema)
 @blp.alt_response(404, description="课程不存在（讲师：不是其任教的课程）")
 def get_course(course_id: int):
-    """One course with its places and sessions"""
+    """One course with its places, completion rule and sessions
+
+    Archived courses are found too (``archived`` says so). Each session carries its id, its
+    start and end as ISO 8601 with the time-zone offset, and its status.
+    """
     course = queries.get_course(api_user(), course_id)
     if course is None:
         return problem(404, f"课程 {course_id} 不存在。")
+    return course_detail(course)
+
+
+def course_detail(course: Course) -> dict:
+    """A course as :class:`CourseDetailSchema` answers it: places, the completion rule, and
+    every session (cancelled ones too) with its id."""
     item = _course_item(course, queries.course_counts([course])[course.id])
     item.update(
         description=course.description,
+        instructor_ids=[user.id for user in course.instructors],
         completion_min_rate=course.completion_min_rate,
+        min_attendance_percent=course.completion_min_rate * 100,
         has_assessment=course.has_assessment,
+        pass_score=course.pass_score,
+        excused_counts_against=course.excused_counts_against,
+        archived=course.archived_note is not None,
+        archived_at=course.archived_at,
         sessions=queries.course_sessions(course.id),
     )
     return item

@@ -19,6 +19,12 @@ from trainhub.courses.operations import WITHDRAW_REASON_MAX
 from trainhub.forms import OneOfChoices, choices, clean
 
 WAITLIST_LABEL = "课程已满时进入候补名单"
+ARCHIVED_LABEL = "显示已归档"
+
+
+def archived_label(item) -> str:
+    """A phase's or track's name for a choice, marked when it is archived."""
+    return f"{item.name}（已归档）" if item.archived_at else item.name
 WAITLIST_HELP = "不勾选时，课程已满则不予报名。"
 
 
@@ -63,11 +69,16 @@ class CourseFilterForm(FlaskForm):
                         validators=[Optional(), OneOfChoices("请从列表中选择课程模块。")])
     q = StringField("课程名称或编号", filters=[clean],
                     validators=[Optional(), Length(max=50, message="最多 50 个字。")])
+    archived = BooleanField(ARCHIVED_LABEL)
 
     def set_choices(self, phases) -> None:
-        self.phase.choices = choices([("", "全部阶段")] + [(p.id, p.name) for p in phases])
+        """Phases and tracks to filter by: those in use, or every one when the list shows
+        archived courses too."""
+        every = bool(self.archived.data)
+        self.phase.choices = choices([("", "全部阶段")] + [(p.id, archived_label(p)) for p in phases])
         self.track.choices = choices(
-            [("", "全部模块")] + [(t.id, f"{p.name} · {t.name}") for p in phases for t in p.tracks]
+            [("", "全部模块")] + [(t.id, f"{p.name} · {archived_label(t)}") for p in phases
+                                  for t in p.tracks if every or not t.archived_at]
         )
 
 

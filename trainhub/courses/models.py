@@ -21,7 +21,9 @@ class Programme(db.Model):
     __table_args__ = (sa.CheckConstraint("ends_on > starts_on", name="ends_after_start"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    name: Mapped[str] = mapped_column(
+        sa.String(100), unique=True, info={"conflict": ("name", "已有同名的项目（可能刚由他人保存）。")}
+    )
     starts_on: Mapped[date]
     #: Last day of the programme (inclusive).
     ends_on: Mapped[date]
@@ -30,13 +32,21 @@ class Programme(db.Model):
 
     phases: Mapped[list[Phase]] = relationship(back_populates="programme", order_by="Phase.number")
 
+    @property
+    def archived_note(self) -> str | None:
+        """Why it is out of the lists (Chinese), or None while it is in use."""
+        return "已归档" if self.archived_at else None
+
 
 class Phase(db.Model):
     """A period of the programme; every session of the phase lies inside its window."""
 
     __tablename__ = "phase"
     __table_args__ = (
-        sa.UniqueConstraint("programme_id", "number", name="uq_phase_programme_number"),
+        sa.UniqueConstraint(
+            "programme_id", "number", name="uq_phase_programme_number",
+            info={"conflict": ("number", "本项目已有该编号的阶段（可能刚由他人创建）。")},
+        ),
         sa.CheckConstraint("ends_on > starts_on", name="ends_after_start"),
         sa.CheckConstraint("number > 0", name="number_positive"),
     )
@@ -53,12 +63,24 @@ class Phase(db.Model):
     programme: Mapped[Programme] = relationship(back_populates="phases")
     tracks: Mapped[list[Track]] = relationship(back_populates="phase", order_by="Track.position")
 
+    @property
+    def archived_note(self) -> str | None:
+        """Why it is out of the lists (itself or its programme archived), or None."""
+        if self.archived_at:
+            return "已归档"
+        return "所属项目已归档" if self.programme.archived_at else None
+
 
 class Track(db.Model):
     """A line of courses within a phase (课程模块)."""
 
     __tablename__ = "track"
-    __table_args__ = (sa.UniqueConstraint("phase_id", "name", name="uq_track_phase_name"),)
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "phase_id", "name", name="uq_track_phase_name",
+            info={"conflict": ("name", "本阶段已有同名的课程模块（可能刚由他人创建）。")},
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phase_id: Mapped[int] = mapped_column(sa.ForeignKey("phase.id"), index=True)
@@ -69,6 +91,14 @@ class Track(db.Model):
 
     phase: Mapped[Phase] = relationship(back_populates="tracks")
     courses: Mapped[list[Course]] = relationship(back_populates="track", order_by="Course.code")
+
+    @property
+    def archived_note(self) -> str | None:
+        """Why it is out of the lists (itself, its phase or programme archived), or None."""
+        if self.archived_at:
+            return "已归档"
+        note = self.phase.archived_note
+        return None if note is None else ("所属阶段已归档" if note == "已归档" else note)
 
 
 class CourseMode(LabelledEnum):
@@ -101,7 +131,10 @@ class Course(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     track_id: Mapped[int] = mapped_column(sa.ForeignKey("track.id"), index=True)
     #: Short unique code used in imports and the CLI, e.g. ``P1-ORG-01``.
-    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    code: Mapped[str] = mapped_column(
+        sa.String(32), unique=True,
+        info={"conflict": ("code", "该课程编号已被另一门课程使用（可能刚由他人创建）。")},
+    )
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str | None] = mapped_column(sa.Text)
     #: 学时 earned on completion.
@@ -125,6 +158,15 @@ class Course(db.Model):
     sessions: Mapped[list[TrainingSession]] = relationship(
         back_populates="course", order_by="TrainingSession.starts_at"
     )
+
+    @property
+    def archived_note(self) -> str | None:
+        """Why it is out of the lists and closed to enrolment (itself, its track, phase or
+        programme archived), or None."""
+        if self.archived_at:
+            return "已归档"
+        note = self.track.archived_note
+        return None if note is None else ("所属课程模块已归档" if note == "已归档" else note)
 
 
 class SessionStatus(LabelledEnum):
@@ -157,6 +199,10 @@ class Venue(db.Model):
 
     county: Mapped[County] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
+
+    @property
+    def archived_note(self) -> str | None:
+        return "已归档" if self.archived_at else None
 
 
 class SessionSeries(db.Model):

@@ -86,6 +86,13 @@ class EnrolmentError(Refusal):
     """A refused enrolment change."""
 
 
+def refuse_archived(course: Course) -> None:
+    """An archived course (or one under an archived track or phase) takes no enrolment."""
+    note = course.archived_note
+    if note:
+        raise EnrolmentError("course_id", f"课程“{course.title}”{note}，不能再报名。")
+
+
 def full_message(course: Course, capacity: int | None = None) -> str:
     return f"课程已满（容量 {capacity if capacity is not None else course.capacity} 人）"
 
@@ -230,7 +237,8 @@ def enrol_learner(learner: Learner, course: Course, *, waitlist: bool = True) ->
     - An enrolled or waitlisted learner is returned unchanged (idempotent, nothing audited).
     - A withdrawn learner is enrolled again (the same row; the withdrawal is cleared).
     - A full course puts the learner at the end of the waiting list, or, with
-      ``waitlist=False``, refuses with :class:`EnrolmentError` naming ``course_id``.
+      ``waitlist=False``, refuses with :class:`EnrolmentError` naming ``course_id``; so
+      does an archived course (:func:`refuse_archived`).
     - Free places left by a raised capacity go to the waiting list first, in order, so that
       nobody jumps the queue.
 
@@ -239,6 +247,7 @@ def enrol_learner(learner: Learner, course: Course, *, waitlist: bool = True) ->
     existing = _existing(learner.id, course.id)
     if existing is not None and existing.status in ACTIVE_STATUSES:
         return EnrolResult(existing, changed=False)
+    refuse_archived(course)
     places = _lock_course(course)
     existing = _existing(learner.id, course.id)  # another request may have enrolled meanwhile
     if existing is not None and existing.status in ACTIVE_STATUSES:
@@ -297,6 +306,7 @@ def enrol_many(learners: Iterable[Learner], course: Course, *, waitlist: bool = 
     learners = list(dict.fromkeys(learners))  # each learner once, in order
     if not learners:
         return summary
+    refuse_archived(course)
     places = _lock_course(course)
     existing = {
         e.learner_id: e

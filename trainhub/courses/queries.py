@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from trainhub.auth import Actor, Role, area_clause
+from trainhub.courses.in_use import course_in_use, phase_in_use
 from trainhub.courses.models import (
     Course,
     Enrolment,
@@ -63,16 +64,19 @@ def course_clause(user: Actor) -> sa.ColumnElement[bool]:
 
 
 def course_list_stmt(user: Actor, *, phase_id: int | None = None, track_id: int | None = None,
-                     q: str | None = None) -> sa.Select:
-    """Courses ``user`` may see, by phase, track and code."""
+                     q: str | None = None, include_archived: bool = False) -> sa.Select:
+    """Courses ``user`` may see, by phase, track and code; archived ones (or under an
+    archived track, phase or programme) only with ``include_archived``."""
     stmt = (
         sa.select(Course)
         .join(Course.track)
         .join(Track.phase)
         .where(course_clause(user))
-        .options(joinedload(Course.track).joinedload(Track.phase))
+        .options(joinedload(Course.track).joinedload(Track.phase).joinedload(Phase.programme))
         .order_by(Phase.programme_id, Phase.number, Track.position, Track.id, Course.code)
     )
+    if not include_archived:
+        stmt = stmt.where(course_in_use())
     if phase_id:
         stmt = stmt.where(Track.phase_id == phase_id)
     if track_id:
@@ -162,13 +166,13 @@ def course_counts(courses: list[Course], user: Actor | None = None) -> dict[int,
     return counts
 
 
-def phases_and_tracks() -> list[Phase]:
-    """Every phase with its tracks, for the course filters."""
-    return list(
-        db.session.scalars(
-            sa.select(Phase).options(selectinload(Phase.tracks)).order_by(Phase.programme_id, Phase.number)
-        )
-    )
+def phases_and_tracks(*, include_archived: bool = False) -> list[Phase]:
+    """The phases with their tracks, for the course filters: those in use (``tracks`` then
+    still holds every track: filter with :attr:`Track.archived_note`), or every one."""
+    stmt = sa.select(Phase).options(selectinload(Phase.tracks)).order_by(Phase.programme_id, Phase.number)
+    if not include_archived:
+        stmt = stmt.where(phase_in_use())
+    return list(db.session.scalars(stmt))
 
 
 @dataclass(frozen=True)
@@ -225,7 +229,7 @@ def course_sessions(course_id: int) -> list[TrainingSession]:
         db.session.scalars(
             sa.select(TrainingSession)
             .where(TrainingSession.course_id == course_id)
-            .options(joinedload(TrainingSession.instructor))
+            .options(joinedload(TrainingSession.instructor), joinedload(TrainingSession.venue))
             .order_by(TrainingSession.starts_at, TrainingSession.id)
         )
     )

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from trainhub.audit.operations import record
-from trainhub.auth import roles_required
+from trainhub.auth import Role, roles_required
 from trainhub.courses import operations, queries
 from trainhub.courses.forms import (
     CourseFilterForm,
@@ -63,15 +63,18 @@ learner_page_sections.connect(learner_enrolments_section)
 @bp.route("/courses", endpoint="list")
 @roles_required(*COURSE_READERS)
 def course_list():
-    phases = queries.phases_and_tracks()
     form = CourseFilterForm(formdata=request.args)
-    form.set_choices(phases)
+    if current_user.role != Role.OFFICE:  # the office's toggle
+        form.archived.data = False
+    archived = bool(form.archived.data)
+    form.set_choices(queries.phases_and_tracks(include_archived=archived))
     phase_id = track_id = q = None
     if form.validate():
         phase_id = _int_or_none(form.phase.data)
         track_id = _int_or_none(form.track.data)
         q = form.q.data
-    courses = queries.list_courses(current_user, phase_id=phase_id, track_id=track_id, q=q)
+    courses = queries.list_courses(current_user, phase_id=phase_id, track_id=track_id, q=q,
+                                   include_archived=archived)
     groups: list[tuple] = []
     for course in courses:
         if not groups or groups[-1][0] is not course.track:
@@ -83,7 +86,7 @@ def course_list():
         groups=groups,
         total=len(courses),
         counts=queries.course_counts(courses, current_user),
-        filtered=bool(phase_id or track_id or q),
+        filtered=bool(phase_id or track_id or q or archived),
     )
 
 
@@ -190,11 +193,21 @@ def _enrol_and_report(course: Course, learners: list[Learner], *, waitlist: bool
     return redirect(url_for("courses.detail", course_id=course.id))
 
 
+def _closed(course: Course):
+    """Back to the course's page when it takes no enrolment (archived), else None."""
+    if not course.archived_note:
+        return None
+    flash(f"课程“{course.title}”{course.archived_note}，不能再报名。", "warning")
+    return redirect(url_for("courses.detail", course_id=course.id))
+
+
 @bp.route("/courses/<int:course_id>/enrol", methods=["GET", "POST"])
 @roles_required(*ENROLLERS)
 def enrol(course_id: int):
     """The enrolment page; POST searches learners (read-only: see :class:`LearnerSearchForm`)."""
     course = _course_or_404(course_id)
+    if closed := _closed(course):
+        return closed
     if request.method == "GET":
         return _render_enrol(course, None)
     form = LearnerSearchForm()
@@ -207,6 +220,8 @@ def enrol(course_id: int):
 @roles_required(*ENROLLERS)
 def enrol_selection(course_id: int):
     course = _course_or_404(course_id)
+    if closed := _closed(course):
+        return closed
     form = EnrolSelectionForm()
     if form.validate_on_submit() & _late_confirmed(course, form):
         wanted = list(dict.fromkeys(form.learner_ids.data))
@@ -222,6 +237,8 @@ def enrol_selection(course_id: int):
 @roles_required(*ENROLLERS)
 def enrol_organisation(course_id: int):
     course = _course_or_404(course_id)
+    if closed := _closed(course):
+        return closed
     form = EnrolOrganisationForm()
     if form.validate_on_submit() & _late_confirmed(course, form):
         organisation = get_organisation(current_user, form.organisation_id.data)
@@ -239,6 +256,8 @@ def enrol_organisation(course_id: int):
 @roles_required(*ENROLLERS)
 def enrol_county(course_id: int):
     course = _course_or_404(course_id)
+    if closed := _closed(course):
+        return closed
     form = EnrolCountyForm()
     counties = learner_queries.counties_with_learners(current_user)
     form.set_choices(counties)

@@ -79,6 +79,9 @@ def _enrolment_course(code: str) -> Course:
     if course is None:
         raise ImportRefused(f"课程代码“{code.strip()}”不存在，请核对课程代码（如 P1-ORG-01）。",
                             field="enrol")
+    if course.archived_note:
+        raise ImportRefused(f"课程“{course.code} {course.title}”{course.archived_note}，不能再报名。",
+                            field="enrol")
     return course
 
 
