@@ -17,7 +17,6 @@ the kind has such a thing, one outside it:
 | enrolment     | the inside learner in the inside course      | the outside learner, outside course  |
 | session       | a 2023 session of the inside course          | a 2023 session of the outside course |
 | series        | a series of the inside course                | a series of the outside course       |
-| phase         | phase 1 (every signed-in reader may open it) | —                                    |
 | api_token     | a spare token of the caller                  | a token of another trainee           |
 | job           | a job the caller started                     | a job another trainee started        |
 | import_upload | an import of the caller (with rejected rows) | an import of another trainee         |
