@@ -143,8 +143,8 @@ def _add_courses(instructor: User):
 
 
 def _add_personal_objects(world: World, user: User) -> None:
+    from trainhub import uploads
     from trainhub.accounts.operations import create_token
-    from trainhub.imports import storage
     from trainhub.jobs.models import Job
 
     token, _ = create_token(user, "权限测试备用令牌")
@@ -152,10 +152,10 @@ def _add_personal_objects(world: World, user: User) -> None:
     db.session.add(job)
     db.session.flush()
     counts = {"rows": 2, "new": 1, "updated": 0, "unchanged": 0, "rejected": 1, "organisations": 0}
-    upload = storage.keep_result(
+    upload = uploads.keep_result(
         user.id, "名单.xlsx",
         {"counts": counts, "valid_only": True, "course": None, "enrolment": None, "organisations": []},
-        b"rejected rows",
+        b"rejected rows", kind=uploads.LEARNERS,
     )
     world.personal.setdefault("api_token", {})[user.username] = token.id
     world.personal.setdefault("job", {})[user.username] = job.id

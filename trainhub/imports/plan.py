@@ -15,6 +15,7 @@ from trainhub.learners.models import Learner
 from trainhub.learners.operations import FIELD_LABELS
 from trainhub.learners.validation import LearnerFields
 from trainhub.orgs.models import Organisation, OrgKind
+from trainhub.sheet_columns import RowProblem
 
 
 class RowAction(LabelledEnum):
@@ -22,17 +23,6 @@ class RowAction(LabelledEnum):
     UPDATE = ("update", "更新")
     UNCHANGED = ("unchanged", "无变化")
     REJECTED = ("rejected", "有问题")
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    #: Spreadsheet row number (the header is row 1).
-    row: int
-    #: The column's header as in the file.
-    column: str
-    #: The field the column holds (``id_number``, ``county``, …).
-    field: str
-    message: str
 
 
 @dataclass
