@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     load_config(app, config)
     register_extensions(app)
+    connect_receivers()
     register_blueprints(app)
     register_template_helpers(app)
     register_cli(app)
@@ -45,6 +46,12 @@ def import_models() -> None:
     from trainhub.jobs import models as _jobs  # noqa: F401
     from trainhub.learners import models as _learners  # noqa: F401
     from trainhub.orgs import models as _orgs  # noqa: F401
+
+
+def connect_receivers() -> None:
+    """Import the modules whose receivers answer a lower feature's signals, so that they
+    are connected whatever else the application loads."""
+    from trainhub.attendance import queries as _attendance  # noqa: F401 (schedule.session_figures)
 
 
 def register_extensions(app: Flask) -> None:

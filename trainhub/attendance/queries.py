@@ -15,7 +15,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import current_app
 
-from trainhub.attendance.models import Attendance, AttendanceStatus
+from trainhub.attendance.models import Attendance, AttendanceStatus, LeaveRequest
 from trainhub.attendance.rates import ATTENDED, AttendanceCount, Outlook
 from trainhub.courses.models import (
     Course,
@@ -26,6 +26,8 @@ from trainhub.courses.models import (
     TrainingSession,
 )
 from trainhub.extensions import db
+from trainhub.figures import Figure
+from trainhub.schedule.signals import session_figures
 
 
 def programme_excused_counts_against() -> bool:
@@ -162,3 +164,30 @@ def learner_progress(learner_id: int, *, now: datetime,
                        min_rate=min_rate, status=status, count=counts[(learner_id, course_id)])
         for course_id, code, title, track, hours, min_rate, status in rows
     ]
+
+
+# what attendance keeps about sessions ----------------------------------------------------------
+
+
+def attendance_per_session(sender, *, keys: list[int]) -> Figure:
+    """The attendance rows of each session: a session with any is cancelled, never deleted."""
+    rows = db.session.execute(
+        sa.select(Attendance.session_id, sa.func.count(Attendance.id))
+        .where(Attendance.session_id.in_(keys))
+        .group_by(Attendance.session_id)
+    ).all() if keys else []
+    return Figure("attendance", "考勤记录", "条", dict(rows), order=10)
+
+
+def leave_requests_per_session(sender, *, keys: list[int]) -> Figure:
+    """The leave requests (of any status) for each session."""
+    rows = db.session.execute(
+        sa.select(LeaveRequest.session_id, sa.func.count(LeaveRequest.id))
+        .where(LeaveRequest.session_id.in_(keys))
+        .group_by(LeaveRequest.session_id)
+    ).all() if keys else []
+    return Figure("leave_requests", "请假申请", "条", dict(rows), order=20)
+
+
+session_figures.connect(attendance_per_session)
+session_figures.connect(leave_requests_per_session)

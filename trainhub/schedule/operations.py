@@ -1,0 +1,408 @@
+"""Writes on sessions (课次) one at a time: schedule, change or reschedule, cancel, delete;
+and what every write on sessions shares (the details of a session, the phase window, the
+clash check and its override). Series made from a recurrence rule are in
+:mod:`trainhub.schedule.series`.
+
+Contracts, for every function here and in ``series``:
+
+- only the office schedules (``actor`` with :attr:`Role.OFFICE`, or ``None`` for the
+  operator at the command line and the demo);
+- every input is checked before anything is written, every mistake at once, as a
+  :class:`ScheduleError` naming the fields (or :class:`ClashRefused`, 409, listing the
+  clashes);
+- every session lies inside its course's phase (local dates, :mod:`.windows`);
+- a clash (:mod:`.clashes`) is refused unless ``override_reason`` is given; the reason is
+  kept in ``clash_override`` and in the audit entry;
+- every change raises the session's ``sequence`` (iCalendar SEQUENCE) and ``updated_at``
+  and is audited with the values before and after;
+- they flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from trainhub.accounts.models import User
+from trainhub.audit.operations import record
+from trainhub.auth import Actor, Role
+from trainhub.courses.models import Course, SessionStatus, TrainingSession, Venue
+from trainhub.db import utcnow
+from trainhub.extensions import db
+from trainhub.figures import collect
+from trainhub.localtime import local_zone
+from trainhub.refusals import Refusal
+from trainhub.schedule.clashes import Clash, Proposal, find_clashes
+from trainhub.schedule.holidays import day_info
+from trainhub.schedule.signals import session_figures
+from trainhub.schedule.windows import WindowProblem, outside_window
+from trainhub.text import clean_line
+
+#: Roles that schedule (the web and the API grant the same).
+SCHEDULERS = (Role.OFFICE,)
+TITLE_MAX = 200
+VENUE_DETAIL_MAX = 200
+MEETING_URL_MAX = 500
+MEETING_NUMBER_MAX = 40
+#: Longest reason (cancelling, rescheduling, overriding a clash) the database keeps.
+REASON_MAX = 300
+#: Longest session accepted (a slip of the date otherwise).
+MAX_DURATION = timedelta(hours=12)
+
+#: Fields of a session the office sets (besides its times).
+DETAIL_FIELDS = ("title", "venue_id", "venue_detail", "meeting_url", "meeting_number", "instructor_id")
+SESSION_FIELDS = ("starts_at", "ends_at", *DETAIL_FIELDS)
+
+_MEETING_NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z \-]*$")
+
+
+class ScheduleError(Refusal):
+    """A refused scheduling change, naming the fields at fault."""
+
+
+class ClashRefused(ScheduleError):
+    """Clashes found and no reason given to override them (409). ``clashes`` lists them;
+    the field at fault is ``override_reason``."""
+
+    status = 409
+
+    def __init__(self, clashes: Sequence[Clash]):
+        self.clashes = list(clashes)
+        shown = "；".join(clash.message for clash in self.clashes[:5])
+        more = f"（共 {len(self.clashes)} 处冲突）" if len(self.clashes) > 5 else ""
+        super().__init__("override_reason", f"存在时间冲突：{shown}{more}。如确需安排，请填写覆盖冲突的理由。")
+
+
+def check_actor(actor: Actor | None) -> None:
+    if actor is not None and actor.role not in SCHEDULERS:
+        raise ScheduleError("actor", "只有项目办可以排课和调整课次。")
+
+
+def check_reason(value: object, field: str, label: str, *, required: bool = True) -> str | None:
+    """A reason (one line, at most :data:`REASON_MAX` characters); None when optional and blank."""
+    text = clean_line(value)
+    if not text:
+        if required:
+            raise ScheduleError(field, f"请填写{label}。")
+        return None
+    if len(text) > REASON_MAX:
+        raise ScheduleError(field, f"{label}最多 {REASON_MAX} 个字。")
+    return text
+
+
+# a session's details -------------------------------------------------------------------------
+
+
+def default_instructor(course: Course) -> User | None:
+    """The course's first instructor (as its page lists them), or None."""
+    return course.instructors[0] if course.instructors else None
+
+
+def _optional_text(values: Mapping, name: str, label: str, limit: int, errors: dict) -> str | None:
+    text = clean_line(values.get(name))
+    if len(text) > limit:
+        errors[name] = f"{label}最多 {limit} 个字。"
+    return text or None
+
+
+def _check_instructor(course: Course, value: object, errors: dict) -> int | None:
+    if value is None or value == "":
+        instructor = default_instructor(course)
+        return instructor.id if instructor else None
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors["instructor_id"] = "讲师应为用户编号（整数）。"
+        return None
+    if value not in {user.id for user in course.instructors}:
+        user = db.session.get(User, value)
+        who = f"“{user.display_name}”" if user is not None else f"编号 {value} 的用户"
+        names = "、".join(u.display_name for u in course.instructors) or "（尚未设置讲师）"
+        errors["instructor_id"] = f"{who}不是课程“{course.title}”的讲师；本课程的讲师：{names}。"
+        return None
+    return value
+
+
+def _check_venue(value: object, errors: dict, *, current: int | None) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors["venue_id"] = "场地应为场地编号（整数）。"
+        return None
+    venue = db.session.get(Venue, value)
+    if venue is None:
+        errors["venue_id"] = f"场地 {value} 不存在。"
+    elif venue.archived_at is not None and value != current:
+        errors["venue_id"] = f"场地“{venue.name}”已归档，不能再安排课次。"
+    return value
+
+
+def _check_meeting_url(values: Mapping, errors: dict) -> str | None:
+    text = clean_line(values.get("meeting_url"))
+    if not text:
+        return None
+    if len(text) > MEETING_URL_MAX:
+        errors["meeting_url"] = f"会议链接最多 {MEETING_URL_MAX} 个字符。"
+    elif not re.match(r"^https?://[^\s/]+\S*$", text, flags=re.IGNORECASE):
+        errors["meeting_url"] = "会议链接应以 https:// 或 http:// 开头，且不含空格。"
+    return text
+
+
+def _check_meeting_number(values: Mapping, errors: dict) -> str | None:
+    text = clean_line(values.get("meeting_number"))
+    if not text:
+        return None
+    if len(text) > MEETING_NUMBER_MAX:
+        errors["meeting_number"] = f"会议号最多 {MEETING_NUMBER_MAX} 个字符。"
+    elif not _MEETING_NUMBER.match(text):
+        errors["meeting_number"] = "会议号只能包含数字、字母、空格和连字符，例如 123 456 789。"
+    return text
+
+
+def check_details(course: Course, values: Mapping[str, object], errors: dict[str, str], *,
+                  current_venue_id: int | None = None) -> dict[str, object]:
+    """The cleaned details of a session of ``course`` (:data:`DETAIL_FIELDS`) from
+    ``values``; mistakes go into ``errors`` by field. A missing instructor is the course's
+    first; one given must teach the course. A venue must exist and not be archived (unless
+    it is the session's venue already, ``current_venue_id``)."""
+    return {
+        "title": _optional_text(values, "title", "本次课内容", TITLE_MAX, errors),
+        "venue_id": _check_venue(values.get("venue_id"), errors, current=current_venue_id),
+        "venue_detail": _optional_text(values, "venue_detail", "具体地点", VENUE_DETAIL_MAX, errors),
+        "meeting_url": _check_meeting_url(values, errors),
+        "meeting_number": _check_meeting_number(values, errors),
+        "instructor_id": _check_instructor(course, values.get("instructor_id"), errors),
+    }
+
+
+def check_times(starts_at: object, ends_at: object, errors: dict[str, str]) -> None:
+    """A session's start and end: timezone-aware, the end after the start, at most
+    :data:`MAX_DURATION` long."""
+    for name, value, label in (("starts_at", starts_at, "开始时间"), ("ends_at", ends_at, "结束时间")):
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            errors[name] = f"请填写{label}。"
+    if "starts_at" in errors or "ends_at" in errors:
+        return
+    if ends_at <= starts_at:
+        errors["ends_at"] = "结束时间应晚于开始时间。"
+    elif ends_at - starts_at > MAX_DURATION:
+        errors["ends_at"] = f"一次课最长 {MAX_DURATION.seconds // 3600} 小时，请检查结束时间。"
+
+
+# the checks every write shares --------------------------------------------------------------
+
+
+def phase_window(course: Course, spans: Sequence[tuple[datetime, datetime]]) -> WindowProblem | None:
+    """Sessions of ``course`` (``(starts_at, ends_at)``) outside its phase's window."""
+    return outside_window(spans, course.track.phase, local_zone())
+
+
+def enforce(clashes: Sequence[Clash], override_reason: object) -> str | None:
+    """Refuse ``clashes`` unless an override reason is given; the cleaned reason (None when
+    there was nothing to override)."""
+    if not clashes:
+        return None
+    reason = check_reason(override_reason, "override_reason", "覆盖冲突的理由", required=False)
+    if reason is None:
+        raise ClashRefused(clashes)
+    return reason
+
+
+@dataclass
+class SessionCheck:
+    """What scheduling one session (or changing it) would meet."""
+
+    proposal: Proposal
+    window: WindowProblem | None
+    clashes: list[Clash] = field(default_factory=list)
+    #: Notes on the day: a public holiday, a make-up working day, an unpublished year.
+    notes: list[str] = field(default_factory=list)
+
+
+def day_notes(starts_at: datetime) -> list[str]:
+    """What the holiday arrangement says about a session's local start date."""
+    info = day_info(starts_at.astimezone(local_zone()).date())
+    if not info.published:
+        return [f"{info.day.year} 年的节假日安排尚未公布，未检查该日是否为节假日。"]
+    if info.holiday:
+        return [f"{info.day.isoformat()} 是{info.holiday}假期。"]
+    if info.makeup_for:
+        return [f"{info.day.isoformat()} 是调休上班日（{info.makeup_for}调休）。"]
+    return []
+
+
+def check_session(course: Course, values: Mapping[str, object], *,
+                  session: TrainingSession | None = None) -> tuple[dict, SessionCheck]:
+    """Check a session of ``course`` as ``values`` would make it (every field of
+    :data:`SESSION_FIELDS`): refuses bad input (:class:`ScheduleError`), else answers the
+    cleaned values and what it meets (window, clashes, notes), writing nothing."""
+    errors: dict[str, str] = {}
+    check_times(values.get("starts_at"), values.get("ends_at"), errors)
+    details = check_details(course, values, errors,
+                            current_venue_id=session.venue_id if session is not None else None)
+    if errors:
+        raise ScheduleError(errors=errors)
+    cleaned = {"starts_at": values["starts_at"], "ends_at": values["ends_at"], **details}
+    proposal = Proposal(course_id=course.id, starts_at=cleaned["starts_at"], ends_at=cleaned["ends_at"],
+                        instructor_id=cleaned["instructor_id"], venue_id=cleaned["venue_id"],
+                        session_id=session.id if session is not None else None)
+    window = phase_window(course, [(proposal.starts_at, proposal.ends_at)])
+    return cleaned, SessionCheck(proposal=proposal, window=window, clashes=find_clashes([proposal]),
+                                 notes=day_notes(proposal.starts_at))
+
+
+def snapshot(session: TrainingSession) -> dict:
+    """A session's values as the audit log keeps them."""
+    return {
+        "starts_at": session.starts_at.isoformat(), "ends_at": session.ends_at.isoformat(),
+        "title": session.title, "venue_id": session.venue_id, "venue_detail": session.venue_detail,
+        "meeting_url": session.meeting_url, "meeting_number": session.meeting_number,
+        "instructor_id": session.instructor_id, "status": session.status.value,
+        "sequence": session.sequence,
+    }
+
+
+def touch(session: TrainingSession) -> None:
+    """Mark a change subscribers should see: SEQUENCE and the update time rise."""
+    session.sequence = (session.sequence or 0) + 1
+    session.updated_at = utcnow()
+
+
+def window_error(window: WindowProblem, field_name: str = "starts_at") -> ScheduleError:
+    return ScheduleError(field_name, window.message)
+
+
+# one session ---------------------------------------------------------------------------------
+
+
+def create_session(course: Course, *, starts_at: datetime, ends_at: datetime,
+                   title: str | None = None, venue_id: int | None = None,
+                   venue_detail: str | None = None, meeting_url: str | None = None,
+                   meeting_number: str | None = None, instructor_id: int | None = None,
+                   override_reason: str | None = None, actor: Actor | None) -> TrainingSession:
+    """Schedule one session of ``course`` (UTC instants). Refused outside the phase, or on
+    a clash without ``override_reason``. Audited as ``session.create``."""
+    check_actor(actor)
+    values = {"starts_at": starts_at, "ends_at": ends_at, "title": title, "venue_id": venue_id,
+              "venue_detail": venue_detail, "meeting_url": meeting_url,
+              "meeting_number": meeting_number, "instructor_id": instructor_id}
+    cleaned, check = check_session(course, values)
+    if check.window is not None:
+        raise window_error(check.window)
+    reason = enforce(check.clashes, override_reason)
+    session = TrainingSession(course_id=course.id, status=SessionStatus.SCHEDULED, sequence=0,
+                              clash_override=reason, **cleaned)
+    db.session.add(session)
+    db.session.flush()
+    detail = {"course_id": course.id, "after": snapshot(session)}
+    if reason:
+        detail.update(override_reason=reason, clashes=[c.message for c in check.clashes])
+    record("session.create", target_type="session", target_id=session.id, detail=detail)
+    return session
+
+
+def update_session(session: TrainingSession, changes: Mapping[str, object], *,
+                   reason: str | None = None, override_reason: str | None = None,
+                   actor: Actor | None) -> dict[str, tuple[object, object]]:
+    """Change one session: any of :data:`SESSION_FIELDS` present in ``changes`` (an absent
+    field is kept; a blank instructor becomes the course's first). Moving it in time
+    (rescheduling) needs ``reason``. The phase window is checked when the time changes,
+    clashes when the time, the instructor or the venue change. Answers what changed
+    (``field -> (before, after)``); nothing changed writes nothing. Audited as
+    ``session.update`` (``session.reschedule`` when moved) with before and after."""
+    check_actor(actor)
+    unknown = set(changes) - set(SESSION_FIELDS)
+    if unknown:
+        raise ValueError(f"not a session field: {sorted(unknown)}")
+    if session.is_cancelled:
+        raise ScheduleError("status", "该课次已取消，不能再修改。")
+    course = session.course
+    values = {name: getattr(session, name) for name in SESSION_FIELDS}
+    values.update(changes)
+    cleaned, check = check_session(course, values, session=session)
+    changed = {name: (getattr(session, name), cleaned[name]) for name in SESSION_FIELDS
+               if getattr(session, name) != cleaned[name]}
+    if not changed:
+        return {}
+    moved = "starts_at" in changed or "ends_at" in changed
+    errors: dict[str, str] = {}
+    if moved:
+        try:
+            reason = check_reason(reason, "reason", "调课原因")
+        except ScheduleError as error:
+            errors.update(error.errors)
+        if check.window is not None:
+            errors["starts_at"] = check.window.message
+    if errors:
+        raise ScheduleError(errors=errors)
+    clashes = check.clashes if changed.keys() & {"starts_at", "ends_at", "instructor_id", "venue_id"} else []
+    override = enforce(clashes, override_reason)
+    before = snapshot(session)
+    for name, (_, after) in changed.items():
+        setattr(session, name, after)
+    if override:
+        session.clash_override = override
+    touch(session)
+    db.session.flush()
+    detail: dict = {"course_id": course.id, "fields": sorted(changed), "before": before,
+                    "after": snapshot(session)}
+    if moved:
+        detail["reason"] = reason
+    if override:
+        detail.update(override_reason=override, clashes=[c.message for c in clashes])
+    record("session.reschedule" if moved else "session.update", target_type="session",
+           target_id=session.id, detail=detail)
+    return changed
+
+
+def cancel_session(session: TrainingSession, *, reason: str | None, actor: Actor | None) -> None:
+    """Cancel one session for ``reason`` (required). It stays on the timetable as cancelled,
+    with its attendance; audited as ``session.cancel``."""
+    check_actor(actor)
+    reason = check_reason(reason, "reason", "取消原因")
+    if session.is_cancelled:
+        raise ScheduleError("status", "该课次已取消，无需重复取消。")
+    before = snapshot(session)
+    mark_cancelled(session, reason)
+    db.session.flush()
+    record("session.cancel", target_type="session", target_id=session.id,
+           detail={"course_id": session.course_id, "reason": reason, "before": before,
+                   "after": snapshot(session)})
+
+
+def mark_cancelled(session: TrainingSession, reason: str) -> None:
+    """Set a session cancelled for ``reason`` (the caller checks, flushes and audits)."""
+    session.status = SessionStatus.CANCELLED
+    session.cancelled_at = utcnow()
+    session.cancel_reason = reason
+    touch(session)
+
+
+def session_records(session_ids: Sequence[int]) -> dict[int, list[str]]:
+    """What higher features keep about each session (attendance, leave requests), as
+    Chinese phrases (``3 条考勤记录``), asked through :data:`session_figures`."""
+    found: dict[int, list[str]] = {}
+    for figure in collect(session_figures, session_ids):
+        for session_id in session_ids:
+            if figure.of(session_id):
+                found.setdefault(session_id, []).append(f"{figure.of(session_id)} {figure.unit}{figure.label}")
+    return found
+
+
+def delete_session(session: TrainingSession, *, actor: Actor | None) -> None:
+    """Delete a session scheduled by mistake: only one that has not started and that has
+    no attendance (nor anything else a higher feature keeps about it); otherwise cancel it.
+    Audited as ``session.delete`` with the values it had."""
+    check_actor(actor)
+    records = session_records([session.id]).get(session.id)
+    if records:
+        raise ScheduleError("session_id", f"该课次已有{'、'.join(records)}，不能删除；"
+                                          "如不再上课，请取消该课次（记录会保留）。")
+    if session.starts_at <= utcnow():
+        raise ScheduleError("session_id", "该课次已开始或已结束，不能删除；如未上课，请取消该课次。")
+    before = snapshot(session)
+    session_id, course_id, series_id = session.id, session.course_id, session.series_id
+    db.session.delete(session)
+    db.session.flush()
+    record("session.delete", target_type="session", target_id=session_id,
+           detail={"course_id": course_id, "series_id": series_id, "before": before})
