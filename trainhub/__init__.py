@@ -100,9 +100,10 @@ def register_blueprints(app: Flask) -> None:
     from trainhub.learners.views import bp as learners_bp
     from trainhub.orgs.views import bp as orgs_bp
     from trainhub.reports.views import bp as reports_bp
+    from trainhub.schedule.import_views import bp as schedule_import_bp
 
     for blueprint in (accounts_bp, dashboard_bp, geo_bp, orgs_bp, learners_bp, imports_bp,
-                      courses_bp, jobs_bp, reports_bp):
+                      courses_bp, jobs_bp, reports_bp, schedule_import_bp):
         app.register_blueprint(blueprint)
 
     from trainhub.accounts.api import blp as tokens_api

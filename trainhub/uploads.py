@@ -175,6 +175,12 @@ def _save_meta(upload: StoredUpload) -> None:
     _write(_path(upload.token, ".json"), json.dumps(asdict(upload), ensure_ascii=False).encode())
 
 
+def save_options(upload: StoredUpload, options: dict) -> None:
+    """Keep what the uploader chose since the upload (on the preview) with the file."""
+    upload.options = dict(options)
+    _save_meta(upload)
+
+
 def load_upload(token: str, user_id: int | None, *, kind: str) -> StoredUpload | None:
     """The upload of ``kind`` with ``token`` if it belongs to ``user_id`` and has not expired."""
     if not TOKEN_RE.fullmatch(token or ""):
