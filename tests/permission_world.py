@@ -14,6 +14,7 @@ the kind has such a thing, one outside it:
 | api_token     | a spare token of the caller                  | a token of another trainee           |
 | job           | a job the caller started                     | a job another trainee started        |
 | import_upload | an import of the caller (with rejected rows) | an import of another trainee         |
+| schedule_upload | a schedule import of the caller (imported) | one of another trainee               |
 | user          | a staff account to administer                | —                                    |
 | activation    | a usable activation link                     | —                                    |
 
@@ -55,11 +56,12 @@ ARGUMENT_KINDS = {
     "job_id": "job",
     "user_id": "user",
     ("imports", "token"): "import_upload",
+    ("timetable", "token"): "schedule_upload",
     ("activate", "token"): "activation",
 }
 
 #: Kinds that belong to one user: "inside" is the caller's own.
-PERSONAL_KINDS = ("api_token", "job", "import_upload")
+PERSONAL_KINDS = ("api_token", "job", "import_upload", "schedule_upload")
 
 COUNTIES = (
     ("520204", "水城区", "六盘水市", "贵州省"),
@@ -160,6 +162,12 @@ def _add_personal_objects(world: World, user: User) -> None:
     world.personal.setdefault("api_token", {})[user.username] = token.id
     world.personal.setdefault("job", {})[user.username] = job.id
     world.personal.setdefault("import_upload", {})[user.username] = upload.token
+    schedule = uploads.keep_result(
+        user.id, "课表.xlsx",
+        {"courses": [], "sessions": 0, "overridden": 0, "allow_holidays": False, "override_reason": None},
+        None, kind=uploads.SCHEDULE,
+    )
+    world.personal.setdefault("schedule_upload", {})[user.username] = schedule.token
 
 
 def build_world(app) -> World:

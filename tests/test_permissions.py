@@ -91,6 +91,11 @@ GET          /imports/<token>                                     own    own   -
 POST         /imports/<token>/confirm                             own    own   -      -      -       -
 GET          /imports/<token>/result                              own    own   -      -      -       -
 GET          /imports/<token>/rejected.xlsx                       own    own   -      -      -       -
+GET,POST     /timetable/import                                    yes    -     -      -      -       -
+GET          /timetable/import/template.xlsx                      yes    -     -      -      -       -
+GET          /timetable/import/<token>                            own    -     -      -      -       -
+POST         /timetable/import/<token>/confirm                    own    -     -      -      -       -
+GET          /timetable/import/<token>/result                     own    -     -      -      -       -
 
 GET          /api/v1/me                                           yes    yes   yes    yes    yes     -
 GET          /api/v1/tokens                                       yes    yes   yes    yes    yes     -

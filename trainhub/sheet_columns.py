@@ -149,6 +149,14 @@ class SheetColumns:
                          labels={column.key: column.label for column in self.columns})
 
 
+def example_note(rows: list[int], example: str = "") -> str | None:
+    """What a preview says about the template's example row(s) left in the file (None: none)."""
+    if not rows:
+        return None
+    numbers = "、".join(str(number) for number in rows)
+    return f"第 {numbers} 行是导入模板中的示例{f'（{example}）' if example else ''}，已跳过，不会导入。"
+
+
 def unnamed_columns_with_data(table: Table) -> list[str]:
     """Columns holding data under an empty header (or beyond the header): they are ignored,
     and the preview must say so rather than drop what was typed there unmentioned."""

@@ -13,7 +13,7 @@ from trainhub.accounts.models import User
 from trainhub.courses.models import Course, Venue
 from trainhub.schedule.clashes import Proposal
 from trainhub.schedule.operations import ScheduleError
-from trainhub.sheet_columns import ColumnMap, RowProblem
+from trainhub.sheet_columns import ColumnMap, RowProblem, example_note
 
 
 class ScheduleImportRefused(ScheduleError):
@@ -98,10 +98,7 @@ class SchedulePlan:
 
     @property
     def example_note(self) -> str | None:
-        if not self.example_rows:
-            return None
-        rows = "、".join(str(number) for number in self.example_rows)
-        return f"第 {rows} 行是导入模板中的示例，已跳过，不会导入。"
+        return example_note(self.example_rows)
 
     def refusal(self) -> str:
         return (f"文件中有 {len(self.rejected)} 行有问题，按“全部导入或全部不导入”的规则，"

@@ -267,6 +267,8 @@ class _Planner:
             self._field_problems(row, errors)
             if errors:
                 row.starts_at = row.ends_at = None
+        if row.day is not None:
+            self._check_day(row)
         if course is None:
             return
         row.course = course
@@ -285,7 +287,6 @@ class _Planner:
             window = phase_window(course, [(row.starts_at, row.ends_at)])
             if window is not None:
                 self.problem(row, "date", window.message)
-            self._check_day(row)
 
     def _field_problems(self, row: ImportRow, errors: dict[str, str]) -> None:
         for name, message in errors.items():
