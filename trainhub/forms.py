@@ -8,10 +8,11 @@ choices are checked by :class:`OneOfChoices` rather than WTForms' English built-
 
 from __future__ import annotations
 
-from wtforms import DateField, SelectChoice, SelectField
+from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Optional, StopValidation, ValidationError
 
 from trainhub.auth import Actor, outside_area
+from trainhub.localtime import parse_clock
 from trainhub.text import clean_line, clean_text
 
 
@@ -102,6 +103,31 @@ class LocalDateField(DateField):
         except ValueError:
             self.data = None
             raise ValueError("日期无效，请按 2023-03-01 的格式填写。") from None
+
+
+class LocalTimeField(StringField):
+    """A wall-clock time typed or picked as ``19:00`` (an ``<input type="time">``); an
+    unreadable or impossible one (``25:00``) is refused in Chinese. ``data`` is a
+    :class:`datetime.time` or None when blank."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"type": "time"})
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        text = "".join(valuelist).strip() if valuelist else ""
+        self.raw_text = text
+        self.data = None
+        if text:
+            try:
+                self.data = parse_clock(text, str(self.label.text))
+            except ValueError as error:
+                raise ValueError(str(error)) from None
+
+    def _value(self):
+        if self.data is not None and not isinstance(self.data, str):
+            return self.data.strftime("%H:%M")
+        return getattr(self, "raw_text", "") or (self.data or "")
 
 
 class FieldErrors:

@@ -6,7 +6,8 @@ Shared by templates (as filters), queries and exports, operations and commands.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -14,6 +15,7 @@ from flask import current_app
 from trainhub.db import utcnow
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+_CLOCK = re.compile(r"^\s*(\d{1,2})\s*[:：]\s*(\d{2})(?:[:：]00)?\s*$")
 
 
 def local_zone() -> ZoneInfo:
@@ -72,3 +74,19 @@ def format_timespan(starts_at: datetime | None, ends_at: datetime | None = None)
 def local_today() -> date:
     """Today's date where the programme runs."""
     return to_local(utcnow()).date()
+
+
+def parse_clock(text: str, label: str = "时间") -> time:
+    """A wall-clock time of day typed as ``19:00`` (``9:30``, ``19：00``, ``19:00:00``).
+    Raises ValueError with a Chinese message naming ``label`` for a blank, unreadable or
+    impossible time (``25:00``, ``19:75``)."""
+    text = (text or "").strip()
+    if not text:
+        raise ValueError(f"请填写{label}，格式如 19:00。")
+    match = _CLOCK.match(text)
+    if match is None:
+        raise ValueError(f"{label}“{text}”无法识别，请按 19:00 的格式填写。")
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        raise ValueError(f"{label}“{text}”不存在：小时应为 0–23，分钟应为 0–59。")
+    return time(hour, minute)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -112,3 +112,26 @@ def course_of(plan):
     from trainhub.courses.models import Course
 
     return lambda key: db.session.get(Course, plan.courses[key])
+
+
+@pytest.fixture
+def current_course(app, plan) -> int:
+    """A course of a phase running around today (so that sessions can lie ahead), taught
+    by 王老师; its id."""
+    from trainhub.accounts.models import User
+    from trainhub.courses.models import Course, CourseMode, Phase, Track
+    from trainhub.localtime import local_today
+
+    with app.app_context():
+        today = local_today()
+        phase1 = db.session.get(Phase, plan.phase)
+        phase = Phase(programme_id=phase1.programme_id, number=2, name="第二阶段",
+                      starts_on=today - timedelta(days=60), ends_on=today + timedelta(days=120))
+        track = Track(phase=phase, name="当前模块")
+        course = Course(track=track, code="S-NOW", title="当前课程", class_hours=Decimal("8"),
+                        mode=CourseMode.ONLINE)
+        course.instructors = [db.session.get(User, plan.teacher)]
+        db.session.add_all([phase, track, course])
+        phase1.programme.ends_on = max(phase1.programme.ends_on, phase.ends_on)
+        db.session.commit()
+        return course.id

@@ -80,6 +80,11 @@ def check_actor(actor: Actor | None) -> None:
         raise ScheduleError("actor", "只有项目办可以排课和调整课次。")
 
 
+def actor_id(actor: Actor | None) -> int | None:
+    """The acting user's id for the audit entry (None: the signed-in user, or the operator)."""
+    return getattr(actor, "id", None)
+
+
 def check_reason(value: object, field: str, label: str, *, required: bool = True) -> str | None:
     """A reason (one line, at most :data:`REASON_MAX` characters); None when optional and blank."""
     text = clean_line(value)
@@ -175,6 +180,12 @@ def check_details(course: Course, values: Mapping[str, object], errors: dict[str
     }
 
 
+def check_course_open(course: Course, errors: dict[str, str]) -> None:
+    """New sessions go only to a course that is not archived."""
+    if course.archived_at is not None:
+        errors["course_id"] = f"课程“{course.title}”已归档，不能再排课。"
+
+
 def check_times(starts_at: object, ends_at: object, errors: dict[str, str]) -> None:
     """A session's start and end: timezone-aware, the end after the start, at most
     :data:`MAX_DURATION` long."""
@@ -237,6 +248,8 @@ def check_session(course: Course, values: Mapping[str, object], *,
     :data:`SESSION_FIELDS`): refuses bad input (:class:`ScheduleError`), else answers the
     cleaned values and what it meets (window, clashes, notes), writing nothing."""
     errors: dict[str, str] = {}
+    if session is None:
+        check_course_open(course, errors)
     check_times(values.get("starts_at"), values.get("ends_at"), errors)
     details = check_details(course, values, errors,
                             current_venue_id=session.venue_id if session is not None else None)
@@ -297,7 +310,8 @@ def create_session(course: Course, *, starts_at: datetime, ends_at: datetime,
     detail = {"course_id": course.id, "after": snapshot(session)}
     if reason:
         detail.update(override_reason=reason, clashes=[c.message for c in check.clashes])
-    record("session.create", target_type="session", target_id=session.id, detail=detail)
+    record("session.create", target_type="session", target_id=session.id, detail=detail,
+           actor_id=actor_id(actor))
     return session
 
 
@@ -351,7 +365,7 @@ def update_session(session: TrainingSession, changes: Mapping[str, object], *,
     if override:
         detail.update(override_reason=override, clashes=[c.message for c in clashes])
     record("session.reschedule" if moved else "session.update", target_type="session",
-           target_id=session.id, detail=detail)
+           target_id=session.id, detail=detail, actor_id=actor_id(actor))
     return changed
 
 
@@ -367,7 +381,7 @@ def cancel_session(session: TrainingSession, *, reason: str | None, actor: Actor
     db.session.flush()
     record("session.cancel", target_type="session", target_id=session.id,
            detail={"course_id": session.course_id, "reason": reason, "before": before,
-                   "after": snapshot(session)})
+                   "after": snapshot(session)}, actor_id=actor_id(actor))
 
 
 def mark_cancelled(session: TrainingSession, reason: str) -> None:
@@ -405,4 +419,5 @@ def delete_session(session: TrainingSession, *, actor: Actor | None) -> None:
     db.session.delete(session)
     db.session.flush()
     record("session.delete", target_type="session", target_id=session_id,
-           detail={"course_id": course_id, "series_id": series_id, "before": before})
+           detail={"course_id": course_id, "series_id": series_id, "before": before},
+           actor_id=actor_id(actor))

@@ -13,14 +13,13 @@ that the preview can warn (see :mod:`trainhub.schedule.holidays`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from trainhub.courses.models import SessionSeries
-from trainhub.localtime import WEEKDAYS
+from trainhub.localtime import WEEKDAYS, parse_clock
 from trainhub.refusals import Refusal
 from trainhub.schedule.holidays import day_info, unpublished_warning
 
@@ -28,8 +27,6 @@ from trainhub.schedule.holidays import day_info, unpublished_warning
 MAX_OCCURRENCES = 300
 #: A rule never reaches further than this from its first date (a typing slip otherwise).
 MAX_SPAN = timedelta(days=3 * 366)
-
-_TIME = re.compile(r"^\s*(\d{1,2})\s*[:：]\s*(\d{2})\s*$")
 
 
 class RuleError(Refusal):
@@ -42,16 +39,10 @@ def parse_time_of_day(value: object, field: str = "starts_time", label: str = "�
     ``25:00`` or ``19:75`` is refused naming ``field``."""
     if isinstance(value, time):
         return value.replace(second=0, microsecond=0, tzinfo=None)
-    text = value.strip() if isinstance(value, str) else ""
-    if not text:
-        raise RuleError(field, f"请填写{label}，格式如 19:00。")
-    match = _TIME.match(text)
-    if match is None:
-        raise RuleError(field, f"{label}“{text}”无法识别，请按 19:00 的格式填写。")
-    hour, minute = int(match.group(1)), int(match.group(2))
-    if hour > 23 or minute > 59:
-        raise RuleError(field, f"{label}“{text}”不存在：小时应为 0–23，分钟应为 0–59。")
-    return time(hour, minute)
+    try:
+        return parse_clock(value if isinstance(value, str) else "", label)
+    except ValueError as error:
+        raise RuleError(field, str(error)) from None
 
 
 def parse_weekdays(value: object) -> tuple[int, ...]:

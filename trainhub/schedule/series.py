@@ -18,7 +18,9 @@ from trainhub.schedule.clashes import Clash, Proposal, find_clashes
 from trainhub.schedule.operations import (
     DETAIL_FIELDS,
     ScheduleError,
+    actor_id,
     check_actor,
+    check_course_open,
     check_details,
     check_reason,
     enforce,
@@ -93,6 +95,7 @@ def preview_series(course: Course, rule: Rule, *, title: str | None = None,
     nothing. Bad input (the rule, the details) is refused at once (:class:`ScheduleError`,
     every field at fault); the window and clashes are answered, not raised."""
     errors: dict[str, str] = {}
+    check_course_open(course, errors)
     details = _details(course, {"title": title, "venue_id": venue_id, "venue_detail": venue_detail,
                                 "meeting_url": meeting_url, "meeting_number": meeting_number,
                                 "instructor_id": instructor_id}, errors)
@@ -148,7 +151,7 @@ def create_series(course: Course, rule: Rule, *, title: str | None = None,
         ends_time=rule.ends_time, first_date=rule.first_date, until_date=rule.until_date,
         occurrences=rule.count, skip_holidays=rule.skip_holidays,
         kept_holidays=",".join(day.isoformat() for day in kept) or None,
-        created_by_id=getattr(actor, "id", None),
+        created_by_id=actor_id(actor),
     )
     db.session.add(series)
     db.session.flush()
@@ -167,7 +170,8 @@ def create_series(course: Course, rule: Rule, *, title: str | None = None,
     }
     if reason:
         detail.update(override_reason=reason, clashes=[c.message for c in preview.clashes])
-    record("series.create", target_type="series", target_id=series.id, detail=detail)
+    record("series.create", target_type="series", target_id=series.id, detail=detail,
+           actor_id=actor_id(actor))
     return series
 
 
@@ -278,7 +282,7 @@ def update_series(series: SessionSeries, changes: Mapping[str, object], *,
     for action in ("session.update", "session.reschedule"):
         targets_of = [("session", s.id, {**e, "after": snapshot(s)}) for a, s, e in entries if a == action]
         if targets_of:
-            record_many(action, targets_of)
+            record_many(action, targets_of, actor_id=actor_id(actor))
     detail = {"course_id": course.id, "from_date": first.isoformat(),
               "changes": {**details, **({"starts_time": f"{starts_time:%H:%M}",
                                          "ends_time": f"{ends_time:%H:%M}"} if retimed else {})},
@@ -287,7 +291,8 @@ def update_series(series: SessionSeries, changes: Mapping[str, object], *,
         detail["reason"] = reason
     if override:
         detail.update(override_reason=override, clashes=[c.message for c in clashes])
-    record("series.update", target_type="series", target_id=series.id, detail=detail)
+    record("series.update", target_type="series", target_id=series.id, detail=detail,
+           actor_id=actor_id(actor))
     return changed_sessions
 
 
@@ -320,8 +325,8 @@ def cancel_series(series: SessionSeries, *, from_date: date | None = None, reaso
         ("session", s.id, {"course_id": s.course_id, "series_id": series.id, "reason": reason,
                            "before": befores[s.id], "after": snapshot(s)})
         for s in targets
-    ])
+    ], actor_id=actor_id(actor))
     record("series.cancel", target_type="series", target_id=series.id,
            detail={"course_id": series.course_id, "from_date": first.isoformat(), "reason": reason,
-                   "session_ids": [s.id for s in targets]})
+                   "session_ids": [s.id for s in targets]}, actor_id=actor_id(actor))
     return targets
