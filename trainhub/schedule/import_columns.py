@@ -51,7 +51,7 @@ ONE_OF = (("venue", "meeting_url"),)
 #: Excel's day zero (its serial dates count days from here, the 1900 leap-year bug included).
 EXCEL_EPOCH = date(1899, 12, 30)
 #: Serial numbers taken for dates: 2000-01-01 … 2099-12-31.
-EXCEL_DATES = (36526, 73415)
+EXCEL_DATES = (36526, 73050)
 
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
@@ -60,7 +60,8 @@ _WEEKDAY = re.compile(r"\s*[(（]?\s*(周|星期|礼拜)[一二三四五六日�
 #: A date and time of day together (a datetime cell): the date part, the time part.
 _DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2}(:\d{2})?)$")
 _CLOCK = re.compile(r"^(\d{1,2})\s*[:点时]\s*(\d{1,2})?\s*分?(?::(\d{1,2}))?$")
-_HALF_DAY = re.compile(r"^(上午|早上|中午|下午|晚上|am|pm)\s*(.+?)\s*(am|pm)?$", re.IGNORECASE)
+#: A time with the half of the day before or after it: ``下午7:00``, ``7:00 PM``.
+_HALF_DAY = re.compile(r"^(上午|早上|中午|下午|晚上|am|pm)?\s*(.+?)\s*(am|pm)?$", re.IGNORECASE)
 
 
 def _normal(text: str) -> str:
@@ -116,23 +117,20 @@ def parse_time(cell: Cell, label: str) -> time | str:
     stamp = _DATETIME.match(text)
     if stamp:
         text = stamp.group(2)
-    afternoon = False
     half = _HALF_DAY.match(text)
-    if half:
-        marks = {(half.group(1) or "").lower(), (half.group(3) or "").lower()}
-        afternoon = bool(marks & {"下午", "晚上", "pm"})
-        text = half.group(2)
-    clock = _CLOCK.match(text)
+    marks = {(half.group(1) or "").lower(), (half.group(3) or "").lower()}
+    clock = _CLOCK.match(half.group(2))
     if clock is None:
         return f"{label}“{cell.text}”无法识别，请按 19:00 的格式填写。"
     hour, minute, second = (int(part) if part else 0 for part in clock.groups())
     if second > 59:
         return f"{label}“{cell.text}”不存在：秒应为 0–59。"
-    if afternoon and hour < 12:
+    if marks & {"下午", "晚上", "pm"} and hour < 12:
         hour += 12
+    elif "am" in marks and hour == 12:  # 12:30 AM is half past midnight
+        hour = 0
     try:
-        return parse_time_of_day(f"{hour}:{minute:02d}" if minute < 100 else f"{hour}:{minute}",
-                                 label=label)
+        return parse_time_of_day(f"{hour}:{minute:02d}", label=label)
     except RuleError:
         return f"{label}“{cell.text}”不存在：小时应为 0–23，分钟应为 0–59。"
 
