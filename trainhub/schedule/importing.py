@@ -23,7 +23,7 @@ from trainhub.auth import Actor
 from trainhub.courses.models import TrainingSession
 from trainhub.schedule.import_columns import COLUMNS
 from trainhub.schedule.import_plan import ScheduleImportRefused, SchedulePlan
-from trainhub.schedule.operations import ScheduleError, check_actor, create_session
+from trainhub.schedule.operations import ScheduleError, actor_id, check_actor, create_session
 from trainhub.spreadsheets import SpreadsheetError, Table
 from trainhub.transaction import savepoint
 from trainhub.uploads import read_upload
@@ -93,7 +93,7 @@ def import_schedule(plan: SchedulePlan, *, actor: Actor | None, via: str) -> Imp
                 "sessions": len(result.sessions), "session_ids": [s.id for s in result.sessions],
                 "allow_holidays": plan.allow_holidays, "override_reason": plan.override_reason,
                 "overridden": result.overridden,
-            })
+            }, actor_id=actor_id(actor))
     except ScheduleError as exc:
         raise ScheduleImportConflict(exc.message) from exc
     return result
