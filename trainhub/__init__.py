@@ -116,9 +116,10 @@ def register_blueprints(app: Flask) -> None:
     from trainhub.learners.api import blp as learners_api
     from trainhub.orgs.api import blp as orgs_api
     from trainhub.reports.api import blp as reports_api
+    from trainhub.schedule.api import blp as schedule_api
 
-    for blp in (counties_api, orgs_api, learners_api, imports_api, courses_api, tokens_api,
-                jobs_api, reports_api):
+    for blp in (counties_api, orgs_api, learners_api, imports_api, courses_api, schedule_api,
+                tokens_api, jobs_api, reports_api):
         csrf.exempt(blp)
         api.register_blueprint(blp)
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from trainhub.accounts.models import User
 from trainhub.audit.operations import record
@@ -255,7 +255,8 @@ def check_session(course: Course, values: Mapping[str, object], *,
                             current_venue_id=session.venue_id if session is not None else None)
     if errors:
         raise ScheduleError(errors=errors)
-    cleaned = {"starts_at": values["starts_at"], "ends_at": values["ends_at"], **details}
+    cleaned = {"starts_at": values["starts_at"].astimezone(UTC), "ends_at": values["ends_at"].astimezone(UTC),
+               **details}
     proposal = Proposal(course_id=course.id, starts_at=cleaned["starts_at"], ends_at=cleaned["ends_at"],
                         instructor_id=cleaned["instructor_id"], venue_id=cleaned["venue_id"],
                         session_id=session.id if session is not None else None)

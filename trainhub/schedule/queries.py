@@ -14,6 +14,7 @@ from trainhub.courses.models import (
     Course,
     SessionSeries,
     SessionStatus,
+    Track,
     TrainingSession,
     Venue,
 )
@@ -92,4 +93,14 @@ def get_course_for_scheduling(course_id: int) -> Course | None:
     """A course with what scheduling reads (its phase, its instructors)."""
     return db.session.scalar(
         sa.select(Course).where(Course.id == course_id)
-        .options(selectinload(Course.instructors), joinedload(Course.track)))
+        .options(selectinload(Course.instructors), joinedload(Course.track).joinedload(Track.phase)))
+
+
+def courses_for_scheduling(course_ids: set[int]) -> dict[int, Course]:
+    """Courses by id with their phases and instructors, in two queries whatever their number."""
+    if not course_ids:
+        return {}
+    found = db.session.scalars(
+        sa.select(Course).where(Course.id.in_(course_ids))
+        .options(selectinload(Course.instructors), joinedload(Course.track).joinedload(Track.phase)))
+    return {course.id: course for course in found}
