@@ -92,11 +92,18 @@ def test_every_kind_of_bad_row_is_named_by_its_row_and_column(app, plan, world):
 
 
 def test_a_venue_named_with_its_county_is_found(app, plan, world):
-    rows = [row("S-C", "2023-03-20", venue="同名培训室（威宁彝族回族苗族自治县）", link="")]
+    from trainhub.courses.models import Venue
+
     with app.app_context():
+        hall = Venue(name="多功能厅（二楼）", county_code="520204")
+        db.session.add(hall)
+        db.session.commit()
+        rows = [row("S-C", "2023-03-20", venue="同名培训室（威宁彝族回族苗族自治县）", link=""),
+                row("S-C", "2023-03-21", venue="同名培训室(520204)", link=""),
+                row("S-C", "2023-03-22", venue=" 多功能厅（二楼） ", link="")]
         result = _plan(xlsx(rows))
         assert not result.problems
-        assert result.rows[0].venue.id == world["namesakes"][1]
+        assert [r.venue.id for r in result.rows] == [world["namesakes"][1], world["namesakes"][0], hall.id]
 
 
 def test_english_headers_and_a_title_block_above_the_header(app, plan):

@@ -46,6 +46,8 @@ FIELD_COLUMNS = {"starts_at": "starts", "ends_at": "ends", "title": "title", "ve
 #: The column a clash is named under.
 CLASH_COLUMNS = {ClashKind.INSTRUCTOR: "instructor", ClashKind.LEARNERS: "course_code",
                  ClashKind.VENUE: "venue"}
+#: What the instructor and venue lookups answer for a cell they refused (None: a blank cell).
+_REFUSED = ""
 #: ``场地名称（县名）``: a venue named with its county, for names several counties share.
 _VENUE_IN_COUNTY = re.compile(r"^(.+?)\s*[(（]\s*([^()（）]+?)\s*[)）]$")
 
@@ -92,7 +94,9 @@ def _venues(names: set[str]) -> dict[str, list[Venue]]:
 
 
 def _venue_name(text: str) -> str:
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text or "")).strip()
+    """A venue cell as typed, white space folded (names are compared exactly: a registered
+    name may hold full-width characters)."""
+    return re.sub(r"\s+", " ", text or "").strip()
 
 
 def _venue_candidates(text: str) -> list[str]:
@@ -212,22 +216,22 @@ class _Planner:
         return course
 
     def _instructor(self, row: ImportRow, users: dict[str, User]) -> int | str | None:
-        """The instructor's user id, None for the course's first, or "" when refused."""
+        """The instructor's user id, None for the course's first, or :data:`_REFUSED`."""
         typed = row.texts["instructor"].strip()
         if not typed:
             return None
         user = users.get(typed.lower())
         if user is None:
             self.problem(row, "instructor", f"未找到用户名为“{typed}”的用户，请填写讲师的登录用户名。")
-            return ""
+            return _REFUSED
         if not user.is_enabled:
             self.problem(row, "instructor", f"用户“{user.username}”（{user.display_name}）的账号已停用。")
-            return ""
+            return _REFUSED
         row.instructor = user
         return user.id
 
     def _venue(self, row: ImportRow, venues: dict[str, list[Venue]]) -> int | str | None:
-        """The venue's id, None when the cell is blank, or "" when refused."""
+        """The venue's id, None when the cell is blank, or :data:`_REFUSED`."""
         text = _venue_name(row.texts["venue"])
         if not text:
             return None
@@ -242,12 +246,12 @@ class _Planner:
             listed = "、".join(_venue_label(venue) for venue in active)
             self.problem(row, "venue", f"有 {len(active)} 个名为“{active[0].name}”的场地：{listed}。"
                                        f"请写成“场地名称（县名）”，如 {_venue_label(active[0])}。")
-            return ""
+            return _REFUSED
         chosen = active or candidates
         if not chosen:
             self.problem(row, "venue", f"未找到名为“{text}”的场地：请填写已登记的场地名称（须完全一致），"
                                        "线上课次请留空并填写会议链接。")
-            return ""
+            return _REFUSED
         row.venue = chosen[0]
         return chosen[0].id
 
@@ -272,7 +276,7 @@ class _Planner:
         if course is None:
             return
         row.course = course
-        if instructor_id != "" and venue_id != "":
+        if _REFUSED not in (instructor_id, venue_id):
             errors = {}
             details = check_details(course, {
                 "title": row.texts["title"], "venue_id": venue_id, "meeting_url": row.texts["meeting_url"],
