@@ -2,9 +2,10 @@
 
 :func:`plan_schedule` recognises the columns (:mod:`.import_columns`), reads each row's
 date and times, finds its course, instructor (user name; blank: the course's first) and
-venue (by name), and checks it with the rules every scheduling write uses
-(:mod:`trainhub.schedule.operations`: times, details, the phase window; holidays from
-:mod:`.holidays`; clashes with the timetable and between the rows from :mod:`.clashes`).
+venue (by name), and checks it with the rules every scheduling write uses (the course
+open, times and details from :mod:`.details`, the phase window from :mod:`.operations`,
+holidays from :mod:`.holidays`, clashes with the timetable and between the rows from
+:mod:`.clashes`).
 Every problem is named by its row and the column's header as the file spells it. It reads
 the database with a fixed number of queries whatever the number of rows.
 """
@@ -23,6 +24,7 @@ from trainhub.courses.models import Course, SessionStatus, Track, TrainingSessio
 from trainhub.extensions import db
 from trainhub.localtime import local_zone
 from trainhub.schedule.clashes import ClashKind, find_clashes
+from trainhub.schedule.details import check_course_open, check_details, check_times
 from trainhub.schedule.holidays import day_info, unpublished_warning
 from trainhub.schedule.import_columns import (
     COLUMNS,
@@ -32,13 +34,13 @@ from trainhub.schedule.import_columns import (
     parse_time,
 )
 from trainhub.schedule.import_plan import ImportRow, ScheduleImportRefused, SchedulePlan
-from trainhub.schedule.operations import check_details, check_reason, check_times, phase_window
+from trainhub.schedule.operations import check_reason, phase_window
 from trainhub.sheet_columns import RowProblem, clean_cell, unnamed_columns_with_data
 from trainhub.sheet_reading import BLANK, SpreadsheetError, Table
 
 #: Lookups by a list of values are sent in chunks of this size (bound parameters per statement).
 CHUNK = 500
-#: The fields :func:`~trainhub.schedule.operations.check_details` and ``check_times`` name,
+#: The fields :func:`~trainhub.schedule.details.check_details` and ``check_times`` name,
 #: by the column that holds them.
 FIELD_COLUMNS = {"starts_at": "starts", "ends_at": "ends", "title": "title", "venue_id": "venue",
                  "meeting_url": "meeting_url", "meeting_number": "meeting_number",
@@ -206,14 +208,11 @@ class _Planner:
         if course is None:
             self.problem(row, "course_code", f"课程编号“{typed}”不存在，请核对（如 P1-ORG-01）。")
             return None
-        archived = [(course.archived_at, f"课程“{course.code} {course.title}”已归档"),
-                    (course.track.archived_at, f"课程模块“{course.track.name}”已归档"),
-                    (course.track.phase.archived_at, f"{course.track.phase.name}已归档")]
-        for when, message in archived:
-            if when is not None:
-                self.problem(row, "course_code", f"{message}，不能再排课。")
-                return None
-        return course
+        errors: dict[str, str] = {}
+        check_course_open(course, errors)
+        for message in errors.values():
+            self.problem(row, "course_code", message)
+        return None if errors else course
 
     def _instructor(self, row: ImportRow, users: dict[str, User]) -> int | str | None:
         """The instructor's user id, None for the course's first, or :data:`_REFUSED`."""
