@@ -155,7 +155,7 @@ def test_office_navigation(client, login):
     items = nav_of(page)
     assert ("牵手计划培训管理", "/", "get") in items
     assert [t for t in labels(page) if t != "牵手计划培训管理"] == [
-        "首页", "县区", "机构", "牵手结对", "学员", "导入", "课程", "覆盖情况", "用户管理", "任务",
+        "首页", "县区", "机构", "牵手结对", "学员", "导入", "课程", "导入课次", "覆盖情况", "用户管理", "任务",
         *ACCOUNT,
     ]
     assert ("学员", "/learners", "get") in items
