@@ -20,6 +20,7 @@ the kind has such a thing, one outside it:
 | api_token     | a spare token of the caller                  | a token of another trainee           |
 | job           | a job the caller started                     | a job another trainee started        |
 | import_upload | an import of the caller (with rejected rows) | an import of another trainee         |
+| schedule_upload | a schedule import of the caller (imported) | one of another trainee               |
 | user          | a staff account to administer                | —                                    |
 | activation    | a usable activation link                     | —                                    |
 | calendar_feed | the secret of a course's shared feed         | —                                    |
@@ -68,12 +69,13 @@ ARGUMENT_KINDS = {
     "job_id": "job",
     "user_id": "user",
     ("imports", "token"): "import_upload",
+    ("timetable", "token"): "schedule_upload",
     ("activate", "token"): "activation",
     ("calendar", "token"): "calendar_feed",
 }
 
 #: Kinds that belong to one user: "inside" is the caller's own.
-PERSONAL_KINDS = ("api_token", "job", "import_upload")
+PERSONAL_KINDS = ("api_token", "job", "import_upload", "schedule_upload")
 
 COUNTIES = (
     ("520204", "水城区", "六盘水市", "贵州省"),
@@ -190,8 +192,8 @@ def _add_sessions(inside, outside, instructor: User, venue):
 
 
 def _add_personal_objects(world: World, user: User) -> None:
+    from trainhub import uploads
     from trainhub.accounts.operations import create_token
-    from trainhub.imports import storage
     from trainhub.jobs.models import Job
 
     token, _ = create_token(user, "权限测试备用令牌")
@@ -199,14 +201,20 @@ def _add_personal_objects(world: World, user: User) -> None:
     db.session.add(job)
     db.session.flush()
     counts = {"rows": 2, "new": 1, "updated": 0, "unchanged": 0, "rejected": 1, "organisations": 0}
-    upload = storage.keep_result(
+    upload = uploads.keep_result(
         user.id, "名单.xlsx",
         {"counts": counts, "valid_only": True, "course": None, "enrolment": None, "organisations": []},
-        b"rejected rows",
+        b"rejected rows", kind=uploads.LEARNERS,
     )
     world.personal.setdefault("api_token", {})[user.username] = token.id
     world.personal.setdefault("job", {})[user.username] = job.id
     world.personal.setdefault("import_upload", {})[user.username] = upload.token
+    schedule = uploads.keep_result(
+        user.id, "课表.xlsx",
+        {"courses": [], "sessions": 0, "overridden": 0, "allow_holidays": False, "override_reason": None},
+        None, kind=uploads.SCHEDULE,
+    )
+    world.personal.setdefault("schedule_upload", {})[user.username] = schedule.token
 
 
 def build_world(app) -> World:

@@ -134,6 +134,11 @@ GET          /timetable                                           yes    yes   y
 GET          /timetable/month                                     yes    yes   yes    yes    yes     -
 GET          /phases/<int:phase_id>/overview                      yes    yes   yes    yes    yes     -
 GET          /sessions/<int:session_id>                           yes    area  own    yes    own     -
+GET,POST     /timetable/import                                    yes    -     -      -      -       -
+GET          /timetable/import/template.xlsx                      yes    -     -      -      -       -
+GET          /timetable/import/<token>                            own    -     -      -      -       -
+POST         /timetable/import/<token>/confirm                    own    -     -      -      -       -
+GET          /timetable/import/<token>/result                     own    -     -      -      -       -
 
 GET          /api/v1/me                                           yes    yes   yes    yes    yes     -
 GET          /api/v1/tokens                                       yes    yes   yes    yes    yes     -

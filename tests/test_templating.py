@@ -157,8 +157,8 @@ def test_office_navigation(client, login):
     items = nav_of(page)
     assert ("牵手计划培训管理", "/", "get") in items
     assert [t for t in labels(page) if t != "牵手计划培训管理"] == [
-        "首页", "县区", "机构", "牵手结对", "学员", "导入", "项目与阶段", "课程", "场地", "课表", "日历",
-        "覆盖情况", "用户管理", "任务", *DESK_ACCOUNT,
+        "首页", "县区", "机构", "牵手结对", "学员", "导入", "项目与阶段", "课程", "场地", "导入课次", "课表",
+        "日历", "覆盖情况", "用户管理", "任务", *DESK_ACCOUNT,
     ]
     assert ("学员", "/learners", "get") in items
     assert ("项目与阶段", "/programme", "get") in items

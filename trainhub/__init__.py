@@ -103,12 +103,13 @@ def register_blueprints(app: Flask) -> None:
     from trainhub.orgs.views import bp as orgs_bp
     from trainhub.reports.views import bp as reports_bp
     from trainhub.schedule.feed_views import bp as feeds_bp
+    from trainhub.schedule.import_views import bp as schedule_import_bp
     from trainhub.schedule.timetable_views import bp as timetable_bp
     from trainhub.schedule.views import bp as schedule_bp
 
     for blueprint in (accounts_bp, dashboard_bp, geo_bp, orgs_bp, learners_bp, imports_bp,
-                      courses_bp, catalogue_bp, venues_bp, schedule_bp, timetable_bp, feeds_bp,
-                      jobs_bp, reports_bp):
+                      courses_bp, catalogue_bp, venues_bp, schedule_bp, schedule_import_bp,
+                      timetable_bp, feeds_bp, jobs_bp, reports_bp):
         app.register_blueprint(blueprint)
 
     from trainhub.accounts.api import blp as tokens_api

@@ -88,9 +88,11 @@ def register_commands(app) -> None:
     from trainhub.imports.cli import commands as imports_commands
     from trainhub.jobs.cli import commands as jobs_commands
     from trainhub.learners.cli import commands as learners_commands
+    from trainhub.schedule.cli import commands as schedule_commands
 
     for command in (init_command, *key_commands, *accounts_commands, *geo_commands,
-                    *demo_commands, *jobs_commands, *learners_commands, *imports_commands):
+                    *demo_commands, *jobs_commands, *learners_commands, *schedule_commands,
+                    *imports_commands):
         app.cli.add_command(commit_once(command))
 
 

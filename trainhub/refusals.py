@@ -4,10 +4,12 @@ Chinese message, whichever entry point (web, API, CLI, job) called.
 Each feature's operations raise their own subclass of :class:`Refusal` (``OrgError``,
 ``LearnerError`` …) so that callers can tell them apart; a form puts ``errors`` under its
 fields (:class:`trainhub.forms.FieldErrors`), the API answers a problem document naming
-them (:func:`trainhub.api.refused`).
+them (:func:`trainhub.api.refused`), a command says it with :class:`CommandError`.
 """
 
 from __future__ import annotations
+
+import click
 
 
 class Refusal(ValueError):
@@ -28,3 +30,11 @@ class Refusal(ValueError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class CommandError(click.ClickException):
+    """A refused ``trainhub`` command: the Chinese message on stderr, exit status 1 (the
+    command's unit of work rolls back: nothing is written)."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"错误：{self.format_message()}", err=True)

@@ -101,6 +101,7 @@ DEFAULT_NAV: tuple[NavItem, ...] = (
     NavItem("牵手结对", "orgs.pairings", frozenset({Role.OFFICE, Role.COORDINATOR}), order=25),
     NavItem("学员", "learners.list", frozenset({Role.OFFICE, Role.COORDINATOR}), order=30),
     NavItem("导入", "imports.new", frozenset({Role.OFFICE, Role.COORDINATOR}), order=35),
+    NavItem("导入课次", "schedule_import.new", frozenset({Role.OFFICE}), order=44),
     NavItem("课程", "courses.list", frozenset({Role.OFFICE, Role.COORDINATOR, Role.CERTIFIER}), order=40),
     NavItem("我的课程", "courses.list", frozenset({Role.INSTRUCTOR}), order=40),
     NavItem("项目与阶段", "catalogue.programme", frozenset({Role.OFFICE}), order=38),

@@ -220,3 +220,24 @@ def durable() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# all or nothing inside the unit of work -----------------------------------------------------------
+
+
+@contextmanager
+def savepoint(table: sa.Table) -> Iterator[None]:
+    """The block's writes inside a SAVEPOINT: an exception raised in it leaves the session as
+    it was before the block (a bulk write refused half-way, e.g. an import meeting data
+    someone else saved since its dry run), while the unit of work goes on and decides.
+
+    SQLite's Python driver opens its transaction only at the first write statement; a
+    SAVEPOINT issued before it would open the transaction itself, and releasing the
+    savepoint would commit it, whatever the request then decides. A write to ``table`` (one
+    the block writes) that changes nothing makes the driver open the unit of work's
+    transaction first, so that the savepoint nests inside it.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(sa.update(table).where(sa.false()).values({table.c.id: table.c.id}))
+    with db.session.begin_nested():
+        yield

@@ -50,6 +50,7 @@ NOT_PAGES = {
     "reports.coverage_export": "download (.xlsx)",
     "imports.template": "download (.xlsx)",
     "imports.rejected": "download (.xlsx)",
+    "schedule_import.template": "download (.xlsx)",
     "learners.export": "download (.xlsx)",
     "feeds.ics": "a calendar feed (text/calendar) for calendar applications",
 }
@@ -176,6 +177,34 @@ def _roster(path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def _schedules(folder, database) -> tuple:
+    """Two schedule files for a course of the demo's current phase, on working days to come
+    at 06:00 (when the demo has no session): one with a good row and a row of an unknown
+    course (a preview with both), one with a good row only (imported)."""
+    from datetime import timedelta
+
+    from trainhub.schedule.holidays import day_info
+
+    with sqlite3.connect(database) as connection:
+        code, ends_on = connection.execute(
+            "SELECT c.code, p.ends_on FROM course c JOIN track t ON t.id = c.track_id "
+            "JOIN phase p ON p.id = t.phase_id ORDER BY p.number DESC, c.code").fetchone()
+    days, day = [], date.today() + timedelta(days=14)
+    while len(days) < 3 and day <= date.fromisoformat(ends_on):
+        info = day_info(day)
+        if day.weekday() < 5 and info.published and not info.holiday:
+            days.append(day)
+        day += timedelta(days=1)
+    header = "课程编号,日期,开始时间,结束时间,会议链接,标题"
+    lines = [f"{code},{days[0]},06:00,06:45,https://meeting.test/e2e,手机宽度检查",
+             f"NO-SUCH-COURSE,{days[1]},06:00,06:45,https://meeting.test/e2e,手机宽度检查"]
+    preview, imported = folder / "课表-预览.csv", folder / "课表-导入.csv"
+    preview.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    imported.write_text(f"{header}\n{code},{days[2]},06:00,06:45,https://meeting.test/e2e,手机宽度检查\n",
+                        encoding="utf-8")
+    return preview, imported
+
+
 def _sign_in(page, base: str, username: str, password: str) -> None:
     page.goto(base + "/login")
     page.fill("input[name=username]", username)
@@ -226,10 +255,10 @@ def _add_series(site: Site, page) -> None:
 
 
 def _set_up(site: Site, browser, tmp_path_factory) -> None:
-    """Through the office's pages: two uploads (one previewed, one imported), one-time
-    activation links for the new learners, a recurring series, a background job. Pages
-    answering a form (the activation links, an enrol page's search results, a series'
-    preview) are measured on the way."""
+    """Through the office's pages: two uploads of learners and two of a schedule (one of
+    each previewed, one imported), one-time activation links for the new learners, a
+    recurring series, a background job. Pages answering a form (the activation links, an
+    enrol page's search results, a series' preview) are measured on the way."""
     roster = tmp_path_factory.mktemp("roster") / "名单.csv"
     _roster(roster)
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
@@ -249,6 +278,18 @@ def _set_up(site: Site, browser, tmp_path_factory) -> None:
             page.click("main form[action$='/confirm'] button[type=submit]")
             page.wait_for_url(re.compile(r"/imports/[^/]+/result$"))
             office.append(("imports.result", _path(page.url)))
+
+    for path, confirm in zip(_schedules(roster.parent, site.database), (False, True), strict=True):
+        page.goto(site.base + "/timetable/import")
+        page.set_input_files("main input[type=file]", str(path))
+        page.click("main form button[type=submit]")
+        page.wait_for_url(re.compile(r"/timetable/import/[^/]+$"))
+        if confirm:
+            page.click("main form[action$='/confirm'] button[type=submit]:not([name=recheck])")
+            page.wait_for_url(re.compile(r"/timetable/import/[^/]+/result$"))
+            office.append(("schedule_import.result", _path(page.url)))
+        else:
+            office.append(("schedule_import.preview", _path(page.url)))
 
     page.goto(site.base + "/learners")
     page.click("main form[onsubmit] button[type=submit]")  # links for every learner not activated
@@ -291,8 +332,7 @@ def _set_up(site: Site, browser, tmp_path_factory) -> None:
 def site(served_app, browser, tmp_path_factory) -> Site:
     rules, adapter, endpoints = _url_map(tmp_path_factory)
     result = Site(base=served_app.base, database=served_app.database, accounts=_accounts(served_app),
-                  rules=rules,
-                  adapter=adapter, endpoints=endpoints)
+                  rules=rules, adapter=adapter, endpoints=endpoints)
     _set_up(result, browser, tmp_path_factory)
     return result
 

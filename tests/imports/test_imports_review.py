@@ -153,7 +153,7 @@ def test_a_very_long_county_is_not_echoed_whole(app, organisation):
 
 
 def test_data_under_a_column_without_header_is_reported_as_ignored():
-    from trainhub.imports.columns import unnamed_columns_with_data
+    from trainhub.sheet_columns import unnamed_columns_with_data
     from trainhub.spreadsheets import read_table
 
     text = "姓名,身份证号码,,备注\r\n张三,52022119900101001X,在第三列,\r\n李四,52022119900101002X,,,多出的一列\r\n"

@@ -111,8 +111,8 @@ def test_a_gbk_csv_through_the_web(app, client, login, organisation):
 def test_the_upload_redirects_to_its_preview_and_expires(app, client, login, organisation):
     from datetime import timedelta
 
+    from trainhub import uploads as storage
     from trainhub.db import utcnow
-    from trainhub.imports import storage
 
     login(Role.OFFICE)
     form = {"file": (io.BytesIO(xlsx_file([person("张晓明", make_id(seq=1))])), "名单.xlsx")}

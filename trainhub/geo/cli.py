@@ -11,14 +11,7 @@ from trainhub.extensions import db
 from trainhub.geo import queries
 from trainhub.geo.files import CODE_RE, CountyError, read_codes
 from trainhub.geo.operations import EXPECTED_PRIORITY_COUNT, load_code_list, set_priority
-
-
-class CommandError(click.ClickException):
-    """A refused command: the Chinese message on stderr, exit status 1."""
-
-    def show(self, file=None) -> None:
-        click.echo(f"错误：{self.format_message()}", err=True)
-
+from trainhub.refusals import CommandError
 
 counties_group = AppGroup("counties", help="县级行政区划与国家乡村振兴重点帮扶县。")
 

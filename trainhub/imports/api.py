@@ -12,9 +12,9 @@ from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
+from trainhub import uploads
 from trainhub.api import api_user, problem
 from trainhub.auth import Role, roles_required
-from trainhub.imports import storage
 from trainhub.imports.errors import ImportRefused
 from trainhub.imports.operations import commit_import
 from trainhub.imports.plan import ImportPlan
@@ -76,7 +76,7 @@ def import_learners(options):
     example row, left in the file, is skipped (``example_rows``).
     """
     upload = options["file"]
-    filename = storage.clean_filename(upload.filename)
+    filename = uploads.clean_filename(upload.filename)
     user = api_user()
     try:
         plan = plan_import(read_roster(filename, upload.read()), user=user, filename=filename,
@@ -93,7 +93,8 @@ def import_learners(options):
         return _refused(exc, plan)
     summary.update(committed=True, counts=result.counts, enrolment=result.enrolment)
     if result.rejected_workbook is not None:
-        kept = storage.keep_result(user.id, filename, {"counts": result.counts}, result.rejected_workbook)
+        kept = uploads.keep_result(user.id, filename, {"counts": result.counts},
+                                   result.rejected_workbook, kind=uploads.LEARNERS)
         summary["rejected_rows_url"] = url_for("imports_api.rejected_rows", token=kept.token)
     return summary
 
@@ -105,8 +106,8 @@ def import_learners(options):
 @blp.alt_response(404, description="不存在、已过期（24 小时）或不是调用者的导入")
 def rejected_rows(token: str):
     """The rows an import left out, as a workbook to fix and send again"""
-    kept = storage.load_upload(token, api_user().id)
-    data = storage.rejected_data(kept) if kept is not None else None
+    kept = uploads.load_upload(token, api_user().id, kind=uploads.LEARNERS)
+    data = uploads.rejected_data(kept) if kept is not None else None
     if data is None:
         return problem(404, "未找到该导入的未导入行：链接不存在、已过期或不属于您。")
     stem = kept.filename.rsplit(".", 1)[0]

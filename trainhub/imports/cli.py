@@ -15,18 +15,14 @@ from trainhub.imports.errors import ImportConflict, ImportRefused
 from trainhub.imports.operations import commit_import
 from trainhub.imports.plan import ImportPlan, RowAction
 from trainhub.imports.planner import plan_import
-from trainhub.imports.reading import check_size, read_roster
+from trainhub.imports.reading import read_roster
 from trainhub.learners.operations import FIELD_LABELS
+from trainhub.refusals import CommandError
+from trainhub.spreadsheets import SpreadsheetError
+from trainhub.uploads import read_file
 
 #: At most this many problems are printed (all are in the rejected-rows workbook).
 MAX_PRINTED_PROBLEMS = 200
-
-
-class ImportCommandError(click.ClickException):
-    """A refused import: the Chinese message on stderr, exit status 1."""
-
-    def show(self, file=None) -> None:
-        click.echo(f"错误：{self.format_message()}", err=True)
 
 
 import_group = AppGroup("import", help="从 Excel 或 CSV 文件批量导入数据。")
@@ -86,25 +82,22 @@ def import_learners_command(file: Path, dry_run: bool, valid_only: bool, course_
     默认“全部导入或全部不导入”：任何一行有问题时不写入任何数据，退出码为 1（--dry-run 时同样以退出码 1 表示该文件会被拒绝）。
     """
     try:
-        check_size(file.stat().st_size)
-        data = file.read_bytes()
-    except OSError as exc:
-        raise ImportCommandError(f"无法读取文件 {file}：{exc.strerror or exc}。") from exc
-    except ImportRefused as exc:
-        raise ImportCommandError(exc.message) from exc
+        data = read_file(file)
+    except SpreadsheetError as exc:
+        raise CommandError(exc.message) from exc
     try:
         plan = plan_import(read_roster(file.name, data), user=None, filename=file.name,
                            course_code=course_code)
     except ImportRefused as exc:
-        raise ImportCommandError(exc.message) from exc
+        raise CommandError(exc.message) from exc
 
     if dry_run:
         _echo_plan(plan, done=False)
         if plan.has_problems and not valid_only:
-            raise ImportCommandError("文件有问题：按“全部导入或全部不导入”的规则，导入时将不写入任何数据。"
+            raise CommandError("文件有问题：按“全部导入或全部不导入”的规则，导入时将不写入任何数据。"
                                      "（预览，未写入任何数据。）")
         if valid_only and plan.counts["rejected"] == plan.counts["rows"]:
-            raise ImportCommandError("文件中没有无误的行，导入时将不写入任何数据。（预览，未写入任何数据。）")
+            raise CommandError("文件中没有无误的行，导入时将不写入任何数据。（预览，未写入任何数据。）")
         click.echo("预览完成，未写入任何数据。")
         return
 
@@ -114,12 +107,12 @@ def import_learners_command(file: Path, dry_run: bool, valid_only: bool, course_
     except ImportRefused as exc:
         if not isinstance(exc, ImportConflict):
             _echo_plan(plan, done=False)
-        raise ImportCommandError(exc.message) from exc
+        raise CommandError(exc.message) from exc
     if result.rejected_workbook is not None:
         try:  # before committing: a failure leaves nothing written
             target.write_bytes(result.rejected_workbook)
         except OSError as exc:
-            raise ImportCommandError(
+            raise CommandError(
                 f"未导入的行无法写入 {target}：{exc.strerror or exc}。未导入任何数据。") from exc
     _echo_plan(plan, done=True)
     if result.enrolment is not None:

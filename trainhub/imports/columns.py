@@ -1,11 +1,8 @@
-"""The roster's columns: what each holds, the headers that name it, and how a file's header
-row is recognised (Chinese or English, half- or full-width, with "*" or "(必填)" marks)."""
+"""The roster's columns: what each holds and the headers that name it (recognised as
+:mod:`trainhub.sheet_columns` does for every import), and the template's example row."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from dataclasses import dataclass
 from datetime import date
 
 from trainhub.imports.errors import ImportRefused
@@ -13,21 +10,10 @@ from trainhub.learners import idcard
 from trainhub.learners.models import Gender
 from trainhub.learners.validation import normalize_phone
 from trainhub.orgs.models import OrgKind
-from trainhub.spreadsheets import Table
+from trainhub.sheet_columns import Column, ColumnMap, SheetColumns
+from trainhub.spreadsheets import SpreadsheetError
 
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    #: Header of the template and of messages when the file lacks the column.
-    label: str
-    aliases: tuple[str, ...]
-    required: bool = False
-    #: How to fill the column (the template's notes sheet).
-    note: str = ""
-
-
-COLUMNS: tuple[Column, ...] = (
+COLUMNS = SheetColumns((
     Column("name", "姓名", ("姓名", "学员姓名", "name", "full_name"), True,
            "2–50 个汉字或字母；少数民族姓名可用“·”分隔。"),
     Column("id_number", "身份证号码",
@@ -66,84 +52,23 @@ COLUMNS: tuple[Column, ...] = (
            "可选：助理社会工作师、社会工作师、高级社会工作师或无。已登记的学员留空表示不修改。"),
     Column("joined_on", "入职日期", ("入职日期", "入职时间", "joined_on", "date_joined"), False,
            "可选，如 2021-07-01。已登记的学员留空表示不修改。"),
-)
-COLUMNS_BY_KEY = {column.key: column for column in COLUMNS}
+))
+COLUMNS_BY_KEY = COLUMNS.by_key
 #: Fields whose blank cell leaves an existing learner's value as it is.
 KEEP_WHEN_BLANK = ("position", "qualification", "joined_on")
 
-_HEADER_MARKS = re.compile(r"[*]|\((必填|选填|可选|必须)\)$")
-
-
-def header_key(text: str) -> str:
-    """A header reduced to compare: half-width, lower-case, no spaces or required marks."""
-    text = unicodedata.normalize("NFKC", text or "").strip().lower()
-    text = re.sub(r"\s+", "", text)
-    text = _HEADER_MARKS.sub("", text)
-    return text.replace("-", "_")
-
-
-_ALIASES = {header_key(alias): column.key for column in COLUMNS for alias in column.aliases}
-
-
-@dataclass
-class ColumnMap:
-    """Which column of the file holds which field."""
-
-    index: dict[str, int]
-    headers: list[str]
-    #: Headers (as in the file) that were not recognised.
-    ignored: list[str]
-
-    def header(self, key: str) -> str:
-        position = self.index.get(key)
-        if position is None:
-            return COLUMNS_BY_KEY[key].label if key in COLUMNS_BY_KEY else key
-        return self.headers[position] or f"第 {position + 1} 列"
-
 
 def map_columns(headers: list[str]) -> ColumnMap:
-    """Recognise the columns; refuses a file that lacks required ones or repeats one."""
-    index: dict[str, int] = {}
-    ignored: list[str] = []
-    repeated: list[str] = []
-    for position, text in enumerate(headers):
-        key = _ALIASES.get(header_key(text))
-        if key is None:
-            if text.strip():
-                ignored.append(text.strip())
-            continue
-        if key in index:
-            repeated.append(f"“{headers[index[key]]}”和“{text}”（都表示{COLUMNS_BY_KEY[key].label}）")
-            continue
-        index[key] = position
-    if repeated:
-        raise ImportRefused("表头中有重复的列：" + "；".join(repeated) + "。请只保留其中一列。")
-    missing = [column for column in COLUMNS if column.required and column.key not in index]
-    if missing:
-        listed = "、".join(
-            f"{column.label}（可用表头：{'、'.join(column.aliases[:4])}）" for column in missing
-        )
-        raise ImportRefused(
-            f"文件缺少必需的列：{listed}。请在第一行填写表头，或下载导入模板对照填写。"
-        )
-    return ColumnMap(index=index, headers=list(headers), ignored=ignored)
-
-
-def unnamed_columns_with_data(table: Table) -> list[str]:
-    """Columns holding data under an empty header (or beyond the header): they are ignored,
-    and the preview must say so rather than drop what was typed there unmentioned."""
-    named = {position for position, text in enumerate(table.headers) if text.strip()}
-    unnamed: set[int] = set()
-    for cells in table.rows:
-        for position, cell in enumerate(cells):
-            if position not in named and cell.text.strip():
-                unnamed.add(position)
-    return [f"第 {position + 1} 列（无表头，有数据）" for position in sorted(unnamed)]
+    """Recognise the roster's columns; refuses a file that lacks required ones or repeats one."""
+    try:
+        return COLUMNS.map(headers)
+    except SpreadsheetError as exc:
+        raise ImportRefused(exc.message) from None
 
 
 def looks_like_header(texts: list[str]) -> bool:
     """A row naming at least two of the roster's columns (not a title row above it)."""
-    return len({_ALIASES[key] for key in map(header_key, texts) if key in _ALIASES}) >= 2
+    return COLUMNS.looks_like_header(texts)
 
 
 # the template's example row ------------------------------------------------------------------

@@ -22,13 +22,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from trainhub.audit.operations import record
 from trainhub.courses.models import Course
 from trainhub.courses.operations import enrol_many
-from trainhub.extensions import db
 from trainhub.imports.errors import ImportConflict, ImportRefused
 from trainhub.imports.plan import ImportPlan, RowAction, RowPlan
 from trainhub.imports.workbooks import rejected_rows_workbook
@@ -36,6 +34,7 @@ from trainhub.learners.models import Learner
 from trainhub.learners.operations import LearnerError, apply_learner_fields, create_learners
 from trainhub.orgs.models import Organisation
 from trainhub.orgs.operations import OrgError, create_organisation
+from trainhub.transaction import savepoint
 
 #: Audit action of a committed import.
 AUDIT_ACTION = "import.learners"
@@ -83,19 +82,10 @@ def _check(plan: ImportPlan, valid_only: bool) -> None:
 
 @contextmanager
 def _all_or_nothing() -> Iterator[None]:
-    """The writes inside a SAVEPOINT: a refusal met half-way leaves the session as it was.
-
-    SQLite's Python driver opens its transaction only at the first write statement; a
-    SAVEPOINT issued before it would open the transaction itself, and releasing the
-    savepoint would commit it, whatever the request then decides. A write that changes
-    nothing (as :func:`trainhub.courses.operations._lock_course` does) makes the driver
-    open the request's transaction first, so that the savepoint nests inside it.
-    """
-    if db.session.get_bind().dialect.name == "sqlite":
-        table = Learner.__table__
-        db.session.execute(sa.update(table).where(sa.false()).values(id=table.c.id))
+    """The writes inside a SAVEPOINT (:func:`trainhub.transaction.savepoint`): a refusal met
+    half-way leaves the session as it was."""
     try:
-        with db.session.begin_nested():
+        with savepoint(Learner.__table__):
             yield
     except (IntegrityError, LearnerError, OrgError) as exc:
         # someone registered one of the learners or organisations since the dry run

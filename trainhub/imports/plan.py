@@ -15,6 +15,7 @@ from trainhub.learners.models import Learner
 from trainhub.learners.operations import FIELD_LABELS
 from trainhub.learners.validation import LearnerFields
 from trainhub.orgs.models import Organisation, OrgKind
+from trainhub.sheet_columns import RowProblem, example_note
 
 
 class RowAction(LabelledEnum):
@@ -22,17 +23,6 @@ class RowAction(LabelledEnum):
     UPDATE = ("update", "更新")
     UNCHANGED = ("unchanged", "无变化")
     REJECTED = ("rejected", "有问题")
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    #: Spreadsheet row number (the header is row 1).
-    row: int
-    #: The column's header as in the file.
-    column: str
-    #: The field the column holds (``id_number``, ``county``, …).
-    field: str
-    message: str
 
 
 @dataclass
@@ -147,10 +137,7 @@ class ImportPlan:
     @property
     def example_note(self) -> str | None:
         """What the preview says about the template's example row left in the file."""
-        if not self.example_rows:
-            return None
-        rows = "、".join(str(number) for number in self.example_rows)
-        return f"第 {rows} 行是导入模板中的示例（{EXAMPLE_NAME}），已跳过，不会导入。"
+        return example_note(self.example_rows, EXAMPLE_NAME)
 
     def refusal(self) -> str:
         """Why an all-or-nothing commit of this plan is refused (Chinese)."""

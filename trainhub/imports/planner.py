@@ -28,7 +28,6 @@ from trainhub.imports.columns import (
     KEEP_WHEN_BLANK,
     is_template_example,
     map_columns,
-    unnamed_columns_with_data,
 )
 from trainhub.imports.errors import ImportRefused
 from trainhub.imports.places import CountyIndex, infer_org_kind, org_key, parse_org_kind
@@ -38,7 +37,6 @@ from trainhub.imports.plan import (
     NewOrganisation,
     RowAction,
     RowPlan,
-    RowProblem,
 )
 from trainhub.learners import idcard
 from trainhub.learners.models import Learner
@@ -46,21 +44,13 @@ from trainhub.learners.operations import learner_changes
 from trainhub.learners.search import learners_by_id_numbers
 from trainhub.learners.validation import LearnerFields, check_learner_fields
 from trainhub.orgs.models import Organisation
-from trainhub.spreadsheets import FORMULA_STARTS, Table
+from trainhub.sheet_columns import RowProblem, clean_cell, unnamed_columns_with_data
+from trainhub.spreadsheets import Table
 
 #: Lookups by ID hash are sent in chunks of this size (bound parameters per statement).
 HASH_CHUNK = 500
 #: Longest organisation name the register accepts.
 MAX_ORG_NAME = 120
-
-
-def _clean_cell(text: str) -> str:
-    """A cell's text; an apostrophe that a formula-safe export put before ``= + - @`` (and
-    the other starts :func:`~trainhub.spreadsheets.neutralise` guards) is dropped, so that
-    a rejected-rows sheet sent back reads as it was first typed."""
-    if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_STARTS):
-        return text[1:]
-    return text
 
 
 def _organisations_in(county_codes: set[str]) -> dict[tuple[str, str], Organisation]:
@@ -117,12 +107,6 @@ class _Planner:
         #: Rows holding the template's example, left out.
         self.example_rows: list[int] = []
 
-    def text(self, cells: list[str], key: str) -> str:
-        position = self.columns.index.get(key)
-        if position is None or position >= len(cells):
-            return ""
-        return cells[position]
-
     def problem(self, row: RowPlan, key: str, message: str) -> None:
         row.problems.append(RowProblem(row.row, self.columns.header(key), key, message))
 
@@ -131,15 +115,15 @@ class _Planner:
         width = len(self.table.headers)
         checked: list[tuple[RowPlan, dict]] = []
         for number, cells in zip(self.table.row_numbers, self.table.rows, strict=True):
-            texts = [_clean_cell(cell.text) for cell in cells]
+            texts = [clean_cell(cell.text) for cell in cells]
             texts += [""] * (width - len(texts))
             if not any(texts[position] for position in recognised):
                 continue  # only unrecognised columns filled (a serial number): not a learner
-            raw = {key: self.text(texts, key) for key in COLUMNS_BY_KEY}
+            raw = self.columns.texts(texts)
             if is_template_example(raw):
                 self.example_rows.append(number)
                 continue
-            row = RowPlan(row=number, cells=texts, name=self.text(texts, "name"))
+            row = RowPlan(row=number, cells=texts, name=raw["name"])
             self._check_person(row, raw, cells)
             row.county = self._check_county(row, raw)
             self.rows.append(row)

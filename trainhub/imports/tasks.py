@@ -6,7 +6,7 @@ import logging
 
 from huey import crontab
 
-from trainhub.imports import storage
+from trainhub import uploads
 from trainhub.jobs.queue import huey, job_app
 
 log = logging.getLogger(__name__)
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 def sweep_expired_uploads() -> int:
     """Every hour, delete uploads left waiting for confirmation longer than allowed."""
     with job_app().app_context():
-        removed = storage.clean_expired()
+        removed = uploads.clean_expired()
     if removed:
         log.info("removed %d expired import uploads", removed)
     return removed

@@ -1,7 +1,7 @@
 """Bulk import pages: upload, preview (the dry run), confirm, result, template download.
 
 The uploaded file is kept on the server between the preview and the confirmation
-(:mod:`trainhub.imports.storage`); the confirmation checks it again against the database
+(:mod:`trainhub.uploads`); the confirmation checks it again against the database
 as it is then, and writes all or nothing (or the valid rows only).
 """
 
@@ -12,15 +12,16 @@ import contextlib
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from trainhub import uploads
 from trainhub.auth import Role, roles_required
-from trainhub.imports import queries, storage
+from trainhub.imports import queries
 from trainhub.imports.columns import COLUMNS
 from trainhub.imports.errors import ImportConflict, ImportRefused
 from trainhub.imports.forms import ImportConfirmForm, ImportUploadForm
 from trainhub.imports.operations import ImportResult, commit_import
 from trainhub.imports.plan import ImportPlan, RowAction
 from trainhub.imports.planner import plan_import
-from trainhub.imports.reading import max_bytes, max_rows, read_roster, size_text
+from trainhub.imports.reading import read_roster
 from trainhub.imports.workbooks import template_workbook
 from trainhub.ratelimits import heavy, heavy_submit
 from trainhub.spreadsheets import xlsx_download
@@ -32,8 +33,8 @@ IMPORTERS = (Role.OFFICE, Role.COORDINATOR)
 TEMPLATE_NAME = "学员导入模板.xlsx"
 
 
-def _upload_or_404(token: str) -> storage.StoredUpload:
-    upload = storage.load_upload(token, current_user.id)
+def _upload_or_404(token: str) -> uploads.StoredUpload:
+    upload = uploads.load_upload(token, current_user.id, kind=uploads.LEARNERS)
     if upload is None:
         abort(404)
     return upload
@@ -42,7 +43,7 @@ def _upload_or_404(token: str) -> storage.StoredUpload:
 def _render_new(form: ImportUploadForm, status: int = 200):
     return render_template(
         "imports/new.html", form=form, columns=COLUMNS,
-        max_size=size_text(max_bytes()), max_rows=max_rows(),
+        max_size=uploads.size_text(uploads.max_bytes()), max_rows=uploads.max_rows(),
     ), status
 
 
@@ -56,7 +57,7 @@ def new():
         return _render_new(form, 422 if form.is_submitted() else 200)
     upload = form.file.data
     data = upload.read()
-    filename = storage.clean_filename(upload.filename)
+    filename = uploads.clean_filename(upload.filename)
     course_code = form.enrol.data or None
     try:
         # the whole dry run once here, so that a file that cannot be imported at all is
@@ -67,12 +68,13 @@ def new():
         target = form.enrol if exc.field == "enrol" else form.file
         target.errors = [*target.errors, exc.message]
         return _render_new(form, 422)
-    stored = storage.save_upload(current_user.id, filename, data,
-                                 {"valid_only": form.valid_only.data, "course_code": course_code})
+    stored = uploads.save_upload(current_user.id, filename, data,
+                                 {"valid_only": form.valid_only.data, "course_code": course_code},
+                                 kind=uploads.LEARNERS)
     return redirect(url_for("imports.preview", token=stored.token), 303)
 
 
-def _render_preview(upload: storage.StoredUpload, plan: ImportPlan,
+def _render_preview(upload: uploads.StoredUpload, plan: ImportPlan,
                     form: ImportConfirmForm | None = None, status: int = 200):
     if form is None:
         form = ImportConfirmForm()
@@ -83,9 +85,9 @@ def _render_preview(upload: storage.StoredUpload, plan: ImportPlan,
     ), status
 
 
-def _plan_of(upload: storage.StoredUpload) -> ImportPlan:
+def _plan_of(upload: uploads.StoredUpload) -> ImportPlan:
     """The kept file checked again, against the database as it is now."""
-    data = storage.source_data(upload)
+    data = uploads.source_data(upload)
     if data is None:
         abort(404)
     return plan_import(read_roster(upload.filename, data), user=current_user, filename=upload.filename,
@@ -133,7 +135,7 @@ def confirm(token: str):
         return _render_preview(upload, plan, form, exc.status)
     summary = _result_summary(result)
     # the upload is marked done only once the import is committed
-    after_commit(lambda: storage.save_result(upload, summary, result.rejected_workbook))
+    after_commit(lambda: uploads.save_result(upload, summary, result.rejected_workbook))
     flash("导入完成。", "success")
     return redirect(url_for("imports.result", token=token))
 
@@ -164,7 +166,7 @@ def result(token: str):
 @roles_required(*IMPORTERS)
 def rejected(token: str):
     upload = _upload_or_404(token)
-    data = storage.rejected_data(upload)
+    data = uploads.rejected_data(upload)
     if data is None:
         abort(404)
     stem = upload.filename.rsplit(".", 1)[0]

@@ -7,16 +7,13 @@ formulas stay inert.
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
 
 from trainhub.imports.columns import COLUMNS, template_example
 from trainhub.imports.plan import ImportPlan, RowAction, RowPlan
-from trainhub.imports.reading import max_bytes, max_rows, size_text
+from trainhub.sheet_columns import template_workbook as sheet_template
 from trainhub.spreadsheets import to_xlsx
+from trainhub.uploads import max_bytes, max_rows, size_text
 
 #: Header of the column that explains, in the rejected-rows workbook, what is wrong.
 ERROR_COLUMN = "错误说明"
@@ -55,30 +52,13 @@ def rejected_rows_workbook(plan: ImportPlan) -> bytes | None:
 def template_workbook() -> bytes:
     """The import template: the expected columns with an example row, and filling notes.
 
-    The ID and phone columns are formatted as text, so that Excel keeps what is typed.
+    The ID, phone and county columns are formatted as text, so that Excel keeps what is typed.
     """
-    example = template_example()
-    roster = pd.DataFrame([[example[column.key] for column in COLUMNS]],
-                          columns=[column.label for column in COLUMNS], dtype=object)
-    notes = pd.DataFrame(
-        [[column.label, "必填" if column.required else "可选", "、".join(column.aliases), column.note]
-         for column in COLUMNS]
-        + [["（整体）", "", "", "第一行是表头，从第二行起每行一名学员。第二行是示例（张晓明），"
-            "可以删除；留在文件中时导入会认出并跳过它，不会登记。"
-            "接受 .xlsx 和 .csv（UTF-8 或 GBK 编码）文件，最多 "
-            f"{max_rows()} 行（空行也计入）、{size_text(max_bytes())}。"
-            "以“=”“+”“-”“@”开头的内容按文字保存，不作公式计算。"]],
-        columns=["列名", "是否必填", "可用的表头写法", "填写说明"], dtype=object,
+    return sheet_template(
+        COLUMNS, [template_example()], sheet="学员名单", text_keys=("id_number", "phone", "county"),
+        overall_note="第一行是表头，从第二行起每行一名学员。第二行是示例（张晓明），"
+                     "可以删除；留在文件中时导入会认出并跳过它，不会登记。"
+                     "接受 .xlsx 和 .csv（UTF-8 或 GBK 编码）文件，最多 "
+                     f"{max_rows()} 行（空行也计入）、{size_text(max_bytes())}。"
+                     "以“=”“+”“-”“@”开头的内容按文字保存，不作公式计算。",
     )
-    data = to_xlsx({"学员名单": roster, "填写说明": notes})
-    workbook = load_workbook(io.BytesIO(data))
-    sheet = workbook["学员名单"]
-    for position, column in enumerate(COLUMNS, start=1):
-        if column.key in {"id_number", "phone", "county"}:
-            letter = get_column_letter(position)
-            sheet.column_dimensions[letter].number_format = "@"
-            for row in range(2, 1002):
-                sheet[f"{letter}{row}"].number_format = "@"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
