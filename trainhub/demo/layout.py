@@ -7,10 +7,10 @@ The dates come from the scheduling code's own recurrence rules
 would see them skipped; make-up working days (调休) fall on weekends, when no track meets.
 
 - **A course**: its online meetings are a weekly rule, 19:00–21:00 on one of its track's
-  weekdays (the track's weekdays in turn, course by course) or, when a track's courses
-  need more weeks than its phase has, on every weekday of the track. Its on-site days
-  follow on the same weekdays (09:30–11:30 and 14:30–16:30, or one of them in turn when
-  the phase plans one on-site session a day).
+  weekdays (the track's weekdays in turn, course by course); where a track would not fit
+  its phase so, its courses with most meetings meet on every weekday of the track instead.
+  Its on-site days follow on the same weekdays (09:30–11:30 and 14:30–16:30, or one of
+  them in turn when the phase plans one on-site session a day).
 - **A track**: its courses follow one another, with equal breaks between them that spread
   them over the phase (the breaks shrink until the last course ends inside the phase).
 - **Around now** (:func:`place_around_now`, the current phase only): see :func:`slots_around`
@@ -22,8 +22,9 @@ would see them skipped; make-up working days (调休) fall on weekends, when no 
 
 A meeting held on its own (the sessions around now, on-site days, phase 1's online launch)
 is a single session; the rest of a course's online meetings are the consecutive
-occurrences of its rule, one series for each unbroken run of them (a course whose meeting
-was brought to today has two series around it, or one if it was its first or last).
+occurrences of its rule, one series for each unbroken run of two or more (a course whose
+meeting was brought to today has a series on either side of it, or one if it was its first
+or last).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ LENGTH = SESSION_HOURS * 60
 #: Usual starting times (on-site morning and afternoon, online evening): a session still to
 #: come today starts at the next of them at least half an hour ahead, else as soon as that.
 USUAL_STARTS = (9 * 60 + 30, 14 * 60 + 30, 19 * 60)
-#: A session in progress starts this late (08:30) at the earliest and ends by 21:00 at the latest.
+#: From when until when (minutes after local midnight) a session is in progress around now.
 IN_PROGRESS_FROM = 8 * 60 + 30
 IN_PROGRESS_UNTIL = 21 * 60
 #: Every track has a session after today within this many days from today.
@@ -110,8 +111,8 @@ class Meeting:
     starts: time
     ends: time
     on_site: bool
-    #: Its place among the occurrences of the course's online rule; None when held on its
-    #: own (a single session).
+    #: Its place among the occurrences of the course's online rule; None for the others
+    #: (on-site days, meetings placed on their own).
     occurrence: int | None = None
     #: What holds it on its own: ``"launch"`` (phase 1's opening), a :class:`Slot`'s kind
     #: or ``"week"`` (placed around now); None for on-site days and the rule's occurrences.
