@@ -121,6 +121,13 @@ def test_sessions_today_and_this_week(app, name):
         assert all(s.sequence == 0 and s.status == SessionStatus.SCHEDULED for s in todays + tomorrow)
         assert len({s.instructor_id for s in todays}) == len(todays)
 
+        # the office's changes lie beyond this week: two cancelled, one rescheduled
+        cancelled = [s for s in sessions if s.is_cancelled]
+        rescheduled = [s for s in sessions if s.sequence and not s.is_cancelled]
+        assert len(cancelled) == 2 and len(rescheduled) == 1
+        assert all(s.cancel_reason for s in cancelled)
+        assert all(s.starts_at >= week_ends for s in cancelled + rescheduled)
+
         # no clash anywhere, learner clashes included, now that learners have enrolled
         assert find_clashes([
             Proposal(course_id=s.course_id, starts_at=s.starts_at, ends_at=s.ends_at,

@@ -1,6 +1,7 @@
 """Demo step "changes": what the office changed in the current phase's timetable after the
 learners enrolled, through the scheduling operations, so that the demo shows it: two
-sessions cancelled with their reasons (an on-site day for the weather, an online session)
+sessions cancelled with their reasons (the weather: an on-site day where one falls in those
+weeks; the instructor: an online session)
 and one rescheduled with its reason (its SEQUENCE rises; the audit log keeps its times
 before and after). Cancelled sessions stay on the timetable as cancelled; they get no
 attendance and no leave requests (step "attendance" comes after this one).
@@ -49,9 +50,8 @@ def add_changes(demo: Demo) -> None:
             touched.add(session.course_id)
         return session
 
-    for wanted, reason in ((lambda s: s.venue_id is not None, CANCEL_FOR_WEATHER),
-                           (lambda s: s.venue_id is None, CANCEL_FOR_INSTRUCTOR)):
-        session = pick(wanted)
+    for session, reason in ((pick(lambda s: s.venue_id is not None) or pick(lambda s: True), CANCEL_FOR_WEATHER),
+                            (pick(lambda s: s.venue_id is None), CANCEL_FOR_INSTRUCTOR)):
         if session is not None:
             cancel_session(session, reason=reason, actor=None)
             demo.cancelled.append(session)
