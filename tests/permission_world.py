@@ -11,6 +11,8 @@ the kind has such a thing, one outside it:
 | pairing       | supporter → the agency in 520204             | supporter → the agency in 621126     |
 | course        | a course the matrix instructor teaches       | a course taught by nobody            |
 | enrolment     | the inside learner in the inside course      | the outside learner, outside course  |
+| session       | a 2023 session of the inside course          | a 2023 session of the outside course |
+| series        | a series of the inside course                | a series of the outside course       |
 | api_token     | a spare token of the caller                  | a token of another trainee           |
 | job           | a job the caller started                     | a job another trainee started        |
 | import_upload | an import of the caller (with rejected rows) | an import of another trainee         |
@@ -51,6 +53,8 @@ ARGUMENT_KINDS = {
     "pairing_id": "pairing",
     "course_id": "course",
     "enrolment_id": "enrolment",
+    "session_id": "session",
+    "series_id": "series",
     "token_id": "api_token",
     "job_id": "job",
     "user_id": "user",
@@ -142,6 +146,32 @@ def _add_courses(instructor: User):
     return inside, outside
 
 
+def _add_sessions(inside, outside, instructor: User):
+    """A session alone and a series of one session in each course (held in 2023: a
+    request to delete one is refused, so the matrix changes nothing it later needs). The
+    inside ones are held at a venue in the coordinator's area, which keeps them in reach
+    after the matrix withdraws the inside learner."""
+    from datetime import UTC, datetime, time
+
+    from trainhub.courses.models import SessionSeries, TrainingSession, Venue
+
+    venue = Venue(name="水城区权限测试培训室", county_code="520204")
+    made = {}
+    for key, course, teacher, place in (("in", inside, instructor, venue), ("out", outside, None, None)):
+        series = SessionSeries(course=course, weekdays="3", starts_time=time(19), ends_time=time(21),
+                               first_date=date(2023, 3, 8), occurrences=1)
+        alone = TrainingSession(course=course, instructor=teacher, venue=place,
+                                starts_at=datetime(2023, 3, 1, 11, tzinfo=UTC),
+                                ends_at=datetime(2023, 3, 1, 13, tzinfo=UTC))
+        repeated = TrainingSession(course=course, series=series, instructor=teacher, venue=place,
+                                   starts_at=datetime(2023, 3, 8, 11, tzinfo=UTC),
+                                   ends_at=datetime(2023, 3, 8, 13, tzinfo=UTC))
+        db.session.add_all([series, alone, repeated])
+        made[key] = (alone, series)
+    db.session.flush()
+    return made
+
+
 def _add_personal_objects(world: World, user: User) -> None:
     from trainhub.accounts.operations import create_token
     from trainhub.imports import storage
@@ -213,6 +243,7 @@ def build_world(app) -> World:
         db.session.add_all([enrolment_in, enrolment_out])
         administered = create_user("matrix-administered", Role.INSTRUCTOR, password=PASSWORD)
         db.session.flush()
+        sessions = _add_sessions(course_in, course_out, users[Role.INSTRUCTOR.value])
         (link,), _ = issue_activation_links([learner_out], actor=None)
 
         world.shared = {
@@ -222,6 +253,8 @@ def build_world(app) -> World:
             "pairing": (pairing_in.id, pairing_out.id),
             "course": (course_in.id, course_out.id),
             "enrolment": (enrolment_in.id, enrolment_out.id),
+            "session": (sessions["in"][0].id, sessions["out"][0].id),
+            "series": (sessions["in"][1].id, sessions["out"][1].id),
             "user": (administered.id, None),
             "activation": (link.token, None),
         }

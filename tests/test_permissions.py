@@ -85,6 +85,14 @@ POST         /courses/<int:course_id>/enrol/selection             yes    yes   -
 POST         /courses/<int:course_id>/enrol/organisation          yes    yes   -      -      -       -
 POST         /courses/<int:course_id>/enrol/county                yes    yes   -      -      -       -
 GET,POST     /enrolments/<int:enrolment_id>/withdraw              yes    area  -      -      -       -
+GET          /courses/<int:course_id>/sessions                    yes    -     -      -      -       -
+GET,POST     /courses/<int:course_id>/sessions/new                yes    -     -      -      -       -
+GET,POST     /courses/<int:course_id>/series/new                  yes    -     -      -      -       -
+GET,POST     /sessions/<int:session_id>/edit                      yes    -     -      -      -       -
+GET,POST     /sessions/<int:session_id>/cancel                    yes    -     -      -      -       -
+GET,POST     /sessions/<int:session_id>/delete                    yes    -     -      -      -       -
+GET,POST     /series/<int:series_id>/edit                         yes    -     -      -      -       -
+GET,POST     /series/<int:series_id>/cancel                       yes    -     -      -      -       -
 GET,POST     /imports/new                                         yes    area  -      -      -       -
 GET          /imports/template.xlsx                               yes    yes   -      -      -       -
 GET          /imports/<token>                                     own    own   -      -      -       -
@@ -124,6 +132,17 @@ POST         /api/v1/enrolments                                   yes    area  -
 GET          /api/v1/enrolments/<int:enrolment_id>                yes    area  own    yes    -       -
 POST         /api/v1/enrolments/<int:enrolment_id>/withdraw       yes    area  -      -      -       -
 GET          /api/v1/me/enrolments                                -      -     -      -      own     -
+GET          /api/v1/sessions                                     yes    area  own    yes    own     -
+POST         /api/v1/sessions                                     yes    -     -      -      -       -
+GET          /api/v1/sessions/<int:session_id>                    yes    area  own    yes    own     -
+PATCH        /api/v1/sessions/<int:session_id>                    yes    -     -      -      -       -
+DELETE       /api/v1/sessions/<int:session_id>                    yes    -     -      -      -       -
+POST         /api/v1/sessions/<int:session_id>/cancel             yes    -     -      -      -       -
+POST         /api/v1/sessions/preview                             yes    -     -      -      -       -
+POST         /api/v1/sessions/clash-check                         yes    -     -      -      -       -
+POST         /api/v1/series                                       yes    -     -      -      -       -
+PATCH        /api/v1/series/<int:series_id>                       yes    -     -      -      -       -
+POST         /api/v1/series/<int:series_id>/cancel                yes    -     -      -      -       -
 POST         /api/v1/imports/learners                             yes    area  -      -      -       -
 GET          /api/v1/imports/<token>/rejected-rows                own    own   -      -      -       -
 """

@@ -24,7 +24,7 @@ import html
 import re
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -105,6 +105,7 @@ class Site:
     """The served application with what the walk needs: accounts, URL map, seeds."""
 
     base: str
+    database: object
     accounts: dict[str, tuple[str, str]]
     rules: dict[str, str]  # endpoint -> rule, for the pages to reach
     adapter: object
@@ -188,10 +189,46 @@ def _path(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def _current_course(database) -> tuple[int, str]:
+    """A course of the phase running today and a Saturday a week ahead inside it."""
+    with sqlite3.connect(database) as connection:
+        course_id, ends_on = connection.execute(
+            "SELECT c.id, p.ends_on FROM course c JOIN track t ON t.id = c.track_id "
+            "JOIN phase p ON p.id = t.phase_id WHERE p.starts_on <= date('now') AND p.ends_on >= date('now', '+21 day') "
+            "ORDER BY c.code").fetchone()
+    today = date.today()
+    saturday = today + timedelta(days=7 + (5 - today.weekday()) % 7)
+    assert saturday.isoformat() < ends_on
+    return course_id, saturday.isoformat()
+
+
+def _add_series(site: Site, page) -> None:
+    """A series through the office's pages, so that the series pages have one to show; the
+    preview (a POST answer) is measured on the way."""
+    course_id, first = _current_course(site.database)
+    page.goto(f"{site.base}/courses/{course_id}/series/new")
+    page.check("#weekdays-6")
+    page.fill("input[name=starts_time]", "06:00")
+    page.fill("input[name=ends_time]", "06:45")
+    page.fill("input[name=first_date]", first)
+    page.fill("input[name=count]", "2")
+    with page.expect_navigation():
+        page.click("main form button[name=preview]")
+    site.form_pages["series preview (schedule.new_series, POST)"] = _problems(page)
+    if page.locator("input[name=override_reason]").count():
+        page.fill("input[name=override_reason]", "宽度测试")
+    with page.expect_navigation():
+        page.click("main form button[name=confirm]")
+    assert page.url.endswith(f"/courses/{course_id}/sessions"), page.inner_text("main")[:300]
+    # the office's walk opens this course's timetable, whose series pages it then reaches
+    site.seeds.setdefault("office", []).append(("schedule.course_sessions", _path(page.url)))
+
+
 def _set_up(site: Site, browser, tmp_path_factory) -> None:
     """Through the office's pages: two uploads (one previewed, one imported), one-time
-    activation links for the new learners, a background job. Pages answering a form (the
-    activation links, an enrol page's search results) are measured on the way."""
+    activation links for the new learners, a recurring series, a background job. Pages
+    answering a form (the activation links, an enrol page's search results, a series'
+    preview) are measured on the way."""
     roster = tmp_path_factory.mktemp("roster") / "名单.csv"
     _roster(roster)
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
@@ -228,6 +265,8 @@ def _set_up(site: Site, browser, tmp_path_factory) -> None:
     assert page.locator("main .learner-results").count() == 1
     site.form_pages["enrol search results (courses.enrol, POST)"] = _problems(page)
 
+    _add_series(site, page)
+
     page.goto(site.base + "/jobs")
     page.click("main form[action$='/jobs/demo'] button[type=submit]")
     page.wait_for_url(re.compile(r"/jobs/[^/]+$"))
@@ -238,7 +277,8 @@ def _set_up(site: Site, browser, tmp_path_factory) -> None:
 @pytest.fixture(scope="session")
 def site(served_app, browser, tmp_path_factory) -> Site:
     rules, adapter, endpoints = _url_map(tmp_path_factory)
-    result = Site(base=served_app.base, accounts=_accounts(served_app), rules=rules,
+    result = Site(base=served_app.base, database=served_app.database, accounts=_accounts(served_app),
+                  rules=rules,
                   adapter=adapter, endpoints=endpoints)
     _set_up(result, browser, tmp_path_factory)
     return result

@@ -325,3 +325,73 @@ def test_an_unknown_session_or_series_is_not_found(client, plan, office):
     for url in ("/sessions/999/edit", "/sessions/999/cancel", "/sessions/999/delete",
                 "/series/999/edit", "/series/999/cancel"):
         assert client.get(url).status_code == 404, url
+
+
+@pytest.fixture
+def a_series(app, plan) -> int:
+    with app.app_context():
+        from trainhub.courses.models import Course
+
+        rule = Rule(weekdays=(3,), starts_time=local("2023-03-01", "19:00").astimezone(SHANGHAI).time(),
+                    ends_time=local("2023-03-01", "21:00").astimezone(SHANGHAI).time(),
+                    first_date=date(2023, 3, 1), count=4)
+        series_id = create_series(db.session.get(Course, plan.courses["a"]), rule, actor=None).id
+        db.session.commit()
+        return series_id
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"from_date": ""}, "请填写起始日期"),
+    ({"from_date": "2023-13-01"}, "日期无效"),
+    ({"from_date": "2023-06-01"}, "2023-06-01 及以后没有可修改的课次"),
+    ({"starts_time": "24:00"}, "不存在"),
+    ({"ends_time": "18:00", "reason": "调整"}, "应晚于开始时间"),
+    ({"starts_time": "19:30", "ends_time": "21:30", "reason": ""}, "请填写调课原因"),
+    ({"starts_time": "10:00", "ends_time": "11:00", "from_date": "2023-03-01", "reason": "r" * 301}, "最多 300 个字"),
+    ({"meeting_url": "ftp://x"}, "会议链接应以 https://"),
+    ({"venue_id": "99999"}, "请从列表中选择场地"),
+])
+def test_bad_series_changes_are_refused(app, client, plan, office, a_series, data, message):
+    form = {"from_date": "2023-03-01", "starts_time": "19:00", "ends_time": "21:00", **data}
+    response = client.post(f"/series/{a_series}/edit", data=form)
+    assert response.status_code in (400, 422)
+    assert message in text(response)
+    assert {s.sequence for s in sessions(app)} == {0}
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"reason": ""}, "请填写取消原因"),
+    ({"reason": "因" * 301}, "最多 300 个字"),
+    ({"reason": "停课", "from_date": "2023-02-30"}, "日期无效"),
+    ({"reason": "停课", "from_date": "2023-07-01"}, "没有未取消的课次"),
+])
+def test_bad_series_cancellations_are_refused(app, client, plan, office, a_series, data, message):
+    response = client.post(f"/series/{a_series}/cancel", data=data)
+    assert response.status_code == 422
+    assert message in text(response)
+    assert {s.status for s in sessions(app)} == {SessionStatus.SCHEDULED}
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"starts_time": ""}, "请填写开始时间"),
+    ({"day": "03/07/2023"}, "日期无效"),
+    ({"ends_time": "8:60"}, "不存在"),
+    ({"day": "2023-02-01", "reason": "提前"}, "以下日期不在第一阶段的时间范围"),
+    ({"instructor_id": "abc"}, "请从列表中选择本课程的讲师"),
+    ({"meeting_number": "#1"}, "会议号只能包含"),
+    ({"reason": "r" * 301, "day": "2023-03-07"}, "最多 300 个字"),
+])
+def test_bad_session_changes_are_refused(app, client, plan, office, a_series, data, message):
+    session = sessions(app)[0]
+    form = {"day": "2023-03-01", "starts_time": "19:00", "ends_time": "21:00", **data}
+    response = client.post(f"/sessions/{session.id}/edit", data=form)
+    assert response.status_code in (400, 422)
+    assert message in text(response)
+    assert {s.sequence for s in sessions(app)} == {0}
+
+
+def test_a_cancel_reason_too_long_is_refused(app, client, plan, office, a_series):
+    session = sessions(app)[0]
+    response = client.post(f"/sessions/{session.id}/cancel", data={"reason": "因" * 301})
+    assert response.status_code == 422 and "最多 300 个字" in text(response)
+    assert sessions(app)[0].status == SessionStatus.SCHEDULED

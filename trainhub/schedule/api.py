@@ -18,6 +18,7 @@ from trainhub.extensions import db
 from trainhub.localtime import local_zone
 from trainhub.schedule import operations, queries, series
 from trainhub.schedule.clashes import Proposal, find_clashes
+from trainhub.schedule.details import DETAIL_FIELDS, default_instructor
 from trainhub.schedule.operations import ClashRefused, ScheduleError
 from trainhub.schedule.recurrence import Rule, expand
 from trainhub.schedule.schemas import (
@@ -82,7 +83,7 @@ def _rule(data: dict) -> Rule:
 
 
 def _details(data: dict) -> dict:
-    return {name: data.get(name) for name in operations.DETAIL_FIELDS}
+    return {name: data.get(name) for name in DETAIL_FIELDS}
 
 
 def _series_body(found) -> dict:
@@ -304,7 +305,7 @@ def clash_check(data):
     for item in items:
         instructor = item.get("instructor_id")
         if instructor is None:
-            first = operations.default_instructor(courses[item["course_id"]])
+            first = default_instructor(courses[item["course_id"]])
             instructor = first.id if first else None
         proposals.append(Proposal(course_id=item["course_id"], starts_at=item["starts_at"],
                                   ends_at=item["ends_at"], instructor_id=instructor,

@@ -26,13 +26,13 @@ from trainhub.forms import (
     clean,
 )
 from trainhub.localtime import WEEKDAYS
-from trainhub.schedule.operations import (
+from trainhub.schedule.details import (
     MEETING_NUMBER_MAX,
     MEETING_URL_MAX,
-    REASON_MAX,
     TITLE_MAX,
     VENUE_DETAIL_MAX,
 )
+from trainhub.schedule.operations import REASON_MAX
 from trainhub.schedule.recurrence import MAX_OCCURRENCES
 
 OVERRIDE_HELP = "仅在存在冲突时填写：说明为何仍要这样安排（例如两位讲师合上一次课）。理由会记入课次和操作日志。"

@@ -8,13 +8,13 @@ from trainhub.api import COMMON_ERRORS, Bool, Day, InputSchema, Int, PageArgs, T
 from trainhub.courses.models import SessionStatus
 from trainhub.localtime import parse_clock, to_local
 from trainhub.schedule.clashes import ClashKind
-from trainhub.schedule.operations import (
+from trainhub.schedule.details import (
     MEETING_NUMBER_MAX,
     MEETING_URL_MAX,
-    REASON_MAX,
     TITLE_MAX,
     VENUE_DETAIL_MAX,
 )
+from trainhub.schedule.operations import REASON_MAX
 from trainhub.schedule.recurrence import MAX_OCCURRENCES
 
 STATUS_VALUES = [status.value for status in SessionStatus]

@@ -15,13 +15,11 @@ from trainhub.courses.models import Course, SessionSeries, SessionStatus, Traini
 from trainhub.extensions import db
 from trainhub.localtime import local_today, local_zone
 from trainhub.schedule.clashes import Clash, Proposal, find_clashes
+from trainhub.schedule.details import DETAIL_FIELDS, check_course_open, check_details
 from trainhub.schedule.operations import (
-    DETAIL_FIELDS,
     ScheduleError,
     actor_id,
     check_actor,
-    check_course_open,
-    check_details,
     check_reason,
     enforce,
     mark_cancelled,
