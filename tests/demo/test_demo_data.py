@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,7 +11,19 @@ import sqlalchemy as sa
 
 from trainhub.accounts.models import Role, User
 from trainhub.attendance.models import Assessment, Attendance, AttendanceStatus, LeaveRequest
-from trainhub.courses.models import Course, CourseMode, Enrolment, Phase, Track, TrainingSession
+from trainhub.audit.models import AuditEntry
+from trainhub.courses.models import (
+    Course,
+    CourseMode,
+    Enrolment,
+    Phase,
+    SessionSeries,
+    SessionStatus,
+    Track,
+    TrainingSession,
+    Venue,
+)
+from trainhub.demo.changes import CANCEL_FOR_WEATHER, RESCHEDULE_REASON
 from trainhub.demo.operations import DEMO_PASSWORD, DemoError, create_demo_data
 from trainhub.extensions import db
 from trainhub.geo.models import County
@@ -20,6 +32,7 @@ from trainhub.learners.models import Learner
 from trainhub.learners.queries import trainee_username
 from trainhub.orgs.models import Organisation, OrgKind, Pairing
 from trainhub.pii import cipher
+from trainhub.schedule.recurrence import Rule, expand
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 EAST = {"11", "12", "31", "32", "33", "35", "37", "44"}
@@ -46,15 +59,22 @@ def _empty_database() -> None:
 
 
 def _fingerprint() -> dict[str, list[tuple]]:
-    """Learners (names, ID numbers, phones, organisations), the timetable, the enrolments and
-    the attendance marks, in creation order."""
+    """Learners (names, ID numbers, phones, organisations), the timetable (times, instructors,
+    venues, series, changes), the enrolments and the attendance marks, in creation order."""
     learners = db.session.scalars(sa.select(Learner).order_by(Learner.id))
     return {
         "learners": [(x.name, x.id_number(cipher()), x.phone(cipher()), x.organisation.name)
                      for x in learners],
         "sessions": db.session.execute(
-            sa.select(Course.code, TrainingSession.title, TrainingSession.starts_at)
-            .join(Course).order_by(TrainingSession.starts_at, Course.code)).all(),
+            sa.select(Course.code, TrainingSession.title, TrainingSession.starts_at, TrainingSession.ends_at,
+                      User.username, Venue.name, TrainingSession.meeting_number,
+                      TrainingSession.status, TrainingSession.cancel_reason, TrainingSession.sequence,
+                      SessionSeries.weekdays, SessionSeries.first_date, SessionSeries.occurrences)
+            .select_from(TrainingSession).join(Course, Course.id == TrainingSession.course_id)
+            .join(User, User.id == TrainingSession.instructor_id)
+            .outerjoin(Venue, Venue.id == TrainingSession.venue_id)
+            .outerjoin(SessionSeries, SessionSeries.id == TrainingSession.series_id)
+            .order_by(TrainingSession.starts_at, Course.code)).all(),
         "enrolments": db.session.execute(
             sa.select(Learner.name, Course.code, Enrolment.status, Enrolment.enrolled_at)
             .join(Learner).join(Course).order_by(Enrolment.id)).all(),
@@ -191,6 +211,69 @@ def test_the_same_seed_and_moment_give_the_same_data(app):
         other = _fingerprint()
         assert [row[1] for row in other["learners"]] != [row[1] for row in first["learners"]]
         assert other["attendance"] != first["attendance"]
+
+
+def test_the_timetable_is_made_by_the_scheduling_operations(app):
+    with app.app_context():
+        create_demo_data(seed=5, learners=60, now=MOMENT)
+        db.session.commit()
+        sessions = list(db.session.scalars(sa.select(TrainingSession)))
+        entries = list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action.in_(
+            ("session.create", "series.create", "session.cancel", "session.reschedule")))))
+
+        # every session was scheduled by an operation, which audited it: alone or in a series
+        alone = {int(e.target_id) for e in entries if e.action == "session.create"}
+        in_series = {sid for e in entries if e.action == "series.create" for sid in e.detail["session_ids"]}
+        assert alone.isdisjoint(in_series) and alone | in_series == {s.id for s in sessions}
+        assert all(s.clash_override is None for s in sessions)  # no clash to override
+
+        # venues are records: one training room per implementation site, in its county,
+        # hosted by the site; online sessions have a meeting link and number
+        venues = list(db.session.scalars(sa.select(Venue)))
+        assert len(venues) == 4 and {s.venue_id for s in sessions} - {None} == {v.id for v in venues}
+        for venue in venues:
+            assert venue.organisation.kind == OrgKind.AGENCY and "实施点" in venue.name
+            assert venue.county_code == venue.organisation.county_code and venue.address
+        for session in sessions:
+            assert session.instructor in session.course.instructors
+            if session.venue_id is None:
+                assert session.meeting_url.startswith("https://")
+                assert re.fullmatch(r"\d{3} \d{3} \d{3}", session.meeting_number)
+            else:
+                assert session.meeting_url is None and session.meeting_number is None
+
+        # series made from rules: their sessions are the rule's dates, holidays skipped and
+        # named by the scheduling code (phase 1's rules over 劳动节 and 端午)
+        series = list(db.session.scalars(sa.select(SessionSeries)))
+        assert len(series) >= 15
+        for item in series:
+            days = {o.day for o in expand(Rule.from_series(item)).occurrences}
+            assert len(item.sessions) == item.occurrences
+            assert {s.starts_at.astimezone(BEIJING).date() for s in item.sessions if s.sequence == 0} <= days
+        skipped = [day for e in entries if e.action == "series.create" for day in e.detail["skipped"]]
+        assert {"2023-05-03 劳动节", "2023-06-22 端午"} <= set(skipped)
+        held_on = {s.starts_at.astimezone(BEIJING).date() for s in sessions}
+        assert date(2023, 5, 3) not in held_on and date(2023, 6, 22) not in held_on
+
+        # two sessions cancelled with their reasons, still on the timetable, without
+        # attendance or leave; one rescheduled with its reason, its SEQUENCE raised
+        cancelled = [s for s in sessions if s.status == SessionStatus.CANCELLED]
+        assert len(cancelled) == 2 and len({s.course_id for s in cancelled}) == 2
+        assert all(s.cancel_reason and s.cancelled_at and s.sequence == 1 for s in cancelled)
+        assert any(s.cancel_reason == CANCEL_FOR_WEATHER and s.venue_id for s in cancelled)
+        assert all(s.starts_at > MOMENT + timedelta(days=6) for s in cancelled)
+        ids = [s.id for s in cancelled]
+        assert not db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)
+                                     .where(Attendance.session_id.in_(ids)))
+        assert not db.session.scalar(sa.select(sa.func.count()).select_from(LeaveRequest)
+                                     .where(LeaveRequest.session_id.in_(ids)))
+        assert sorted(int(e.target_id) for e in entries if e.action == "session.cancel") == sorted(ids)
+        moved = [s for s in sessions if s.sequence > 0 and s.status == SessionStatus.SCHEDULED]
+        [entry] = [e for e in entries if e.action == "session.reschedule"]
+        assert [str(s.id) for s in moved] == [entry.target_id]
+        assert entry.detail["reason"] == RESCHEDULE_REASON
+        assert entry.detail["before"]["starts_at"] != entry.detail["after"]["starts_at"]
+        assert moved[0].starts_at > MOMENT + timedelta(days=6)
 
 
 def test_demo_data_is_never_mixed_with_real_data(app, runner):

@@ -20,15 +20,16 @@ from trainhub.courses.models import (
     EnrolmentStatus,
     Phase,
     Programme,
+    SessionStatus,
     Track,
     TrainingSession,
 )
 from trainhub.demo.cli import summary_lines
 from trainhub.demo.operations import DEMO_PASSWORD, DemoError, create_demo_data
-from trainhub.demo.workdays import is_working_day
 from trainhub.extensions import db
 from trainhub.learners.models import Learner
 from trainhub.orgs.models import Organisation
+from trainhub.schedule.clashes import Proposal, find_clashes
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -103,7 +104,7 @@ def test_sessions_today_and_this_week(app, name):
             assert start.time() >= time(8) and end.time() <= time(22) and end.date() == start.date()
 
         week_ends = datetime.combine(today + timedelta(days=7), time(0), tzinfo=BEIJING)
-        this_week = [s for s in sessions if now < s.ends_at and s.starts_at < week_ends]
+        this_week = [s for s in sessions if now < s.ends_at and s.starts_at < week_ends and not s.is_cancelled]
         assert len(this_week) >= 2
         if name != "national-day":  # a week of public holidays has only today's
             after_today = [s for s in this_week if _local_day(s.starts_at) > today]
@@ -113,6 +114,25 @@ def test_sessions_today_and_this_week(app, name):
         showcase_days = {today, today + timedelta(days=1)}
         off_days = {_local_day(s.starts_at) for s in sessions} - showcase_days
         assert all(_working(day) for day in off_days)
+
+        # today's sessions were scheduled at their times, each on its own, not moved there
+        # (no reschedule: SEQUENCE 0), each of a different track and instructor
+        assert all(s.series_id is None for s in todays)
+        assert all(s.sequence == 0 and s.status == SessionStatus.SCHEDULED for s in todays + tomorrow)
+        assert len({s.instructor_id for s in todays}) == len(todays)
+
+        # the office's changes lie beyond this week: two cancelled, one rescheduled
+        cancelled = [s for s in sessions if s.is_cancelled]
+        rescheduled = [s for s in sessions if s.sequence and not s.is_cancelled]
+        assert len(cancelled) == 2 and len(rescheduled) == 1
+        assert all(s.cancel_reason for s in cancelled)
+        assert all(s.starts_at >= week_ends for s in cancelled + rescheduled)
+
+        # no clash anywhere, learner clashes included, now that learners have enrolled
+        assert find_clashes([
+            Proposal(course_id=s.course_id, starts_at=s.starts_at, ends_at=s.ends_at,
+                     instructor_id=s.instructor_id, venue_id=s.venue_id, session_id=s.id)
+            for s in sessions if not s.is_cancelled]) == []
 
         # a live timetable for the people the demo points to
         trainee = db.session.scalar(sa.select(User).where(User.username == made.trainee))
@@ -196,12 +216,16 @@ def test_the_current_phase_around_now_with_phase_one_as_history(app, name):
         assert unmarked == 0
 
 
-def test_beyond_the_holiday_calendar_the_demo_falls_back_to_weekends():
-    day = MOMENTS["beyond-the-calendar"].date()
+def test_beyond_the_holiday_calendar_the_demo_keeps_to_weekdays(app):
+    moment = MOMENTS["beyond-the-calendar"]
     with pytest.raises(NotImplementedError):  # the premise: chinese-calendar has no such year
-        chinese_calendar.is_workday(day)
-    assert is_working_day(day) is True  # a Tuesday
-    assert is_working_day(date(2099, 3, 21)) is False  # a Saturday
+        chinese_calendar.is_workday(moment.date())
+    _make(app, moment)
+    showcase_days = {moment.date(), moment.date() + timedelta(days=1)}
+    with app.app_context():
+        days = {_local_day(s.starts_at) for s in _sessions()} - showcase_days
+        current = [day for day in days if day.year >= 2099]
+        assert current and all(day.weekday() < 5 for day in current)
 
 
 def _section(html: str, section_id: str) -> str:

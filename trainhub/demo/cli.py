@@ -59,6 +59,8 @@ def summary_lines(summary: DemoSummary, *, zone: str) -> list[str]:
         f"  第一阶段（2023 年）为历史数据；当前阶段：{summary.phase_name}（{first:%Y-%m-%d} 至 {last:%Y-%m-%d}）",
         f"  课程 {counts['courses']} 门，课次 {counts['sessions']} 次（当前阶段 {counts['sessions_current_phase']} 次，"
         f"今天 {counts['sessions_today']} 次，今天起七天内 {counts['sessions_next_7_days']} 次）",
+        f"  按重复规则排课的课次系列 {counts['series']} 个（法定节假日自动跳过）；"
+        f"已取消课次 {counts['sessions_cancelled']} 次，调课 {counts['sessions_rescheduled']} 次（均注明原因）",
         f"  学员 {counts['learners']} 名，报名 {counts['enrolments']} 条，考勤 {counts['attendance']} 条，"
         f"请假申请 {counts['leave_requests']} 条，考核结果 {counts['assessments']} 条",
     ]

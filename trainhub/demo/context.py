@@ -131,6 +131,9 @@ class Demo:
     current: PhaseBuild | None = None
     #: Sessions placed around now, in time order.
     featured: list[Featured] = field(default_factory=list)
+    #: Sessions the office cancelled, and rescheduled, after the learners enrolled.
+    cancelled: list[TrainingSession] = field(default_factory=list)
+    rescheduled: list[TrainingSession] = field(default_factory=list)
 
     learners: list[Learner] = field(default_factory=list)
     enrolments: list[dict] = field(default_factory=list)

@@ -6,7 +6,8 @@ supporting organisations in eastern provinces; an account of every role; phase 1
 the programme's facts) as history, with its finished courses, attendance and results; and
 the programme's current phase, six months around the moment the demo is made, with sessions
 held (attendance recorded, leave requested and decided), in progress, later today and to
-come (see :mod:`trainhub.demo.timetable`). Learners come through the bulk import with its
+come, scheduled through the scheduling operations, some cancelled or rescheduled since (see
+:mod:`trainhub.demo.timetable` and :mod:`trainhub.demo.changes`). Learners come through the bulk import with its
 trainee accounts (``xy`` + the learner's number), which get the demo password.
 
 Every value comes from one ``random.Random(seed)`` and the moment ``now``: the same seed and
@@ -29,6 +30,7 @@ from trainhub.audit.models import AuditEntry
 from trainhub.audit.operations import record
 from trainhub.courses.models import Course
 from trainhub.db import utcnow
+from trainhub.demo.changes import add_changes
 from trainhub.demo.context import DEMO_PASSWORD, Demo, DemoAccount, DemoError, DemoSummary
 from trainhub.demo.people import add_learners, add_staff, check_trainee_names_free, existing_users
 from trainhub.demo.places import add_places
@@ -62,9 +64,10 @@ STEPS = (
     ("places", add_places),            # geo, orgs: counties, agencies, supporters, pairings, sites
     ("staff", add_staff),              # accounts: office, coordinators, instructors, certifier
     ("programme", add_programme),      # courses: phase 1 as history, the current phase, courses
-    ("timetable", add_timetable),      # courses: sessions, some placed around now
+    ("timetable", add_timetable),      # schedule: venues, series and sessions, some around now
     ("learners", add_learners),        # imports, learners: the roster and its trainee accounts
     ("enrolments", add_enrolments),    # courses: enrolments, waiting lists, withdrawals
+    ("changes", add_changes),          # schedule: sessions cancelled and rescheduled, with reasons
     ("attendance", add_attendance),    # attendance: marks of held sessions, leave requests
     ("assessments", add_assessments),  # attendance: results of courses that have ended
     # Certificates (issue 8) go here, once ``trainhub.certificates`` issues them: a step
@@ -142,8 +145,13 @@ def _summarise(demo: Demo) -> DemoSummary:
         "courses": sum(len(build.courses) for build in demo.phases),
         "sessions": len(sessions),
         "sessions_current_phase": sum(len(items) for items in demo.current.sessions.values()),
-        "sessions_today": sum(1 for s in sessions if today_starts <= s.starts_at < today_starts + timedelta(days=1)),
-        "sessions_next_7_days": sum(1 for s in sessions if today_starts <= s.starts_at < week_ends),
+        "sessions_today": sum(1 for s in sessions if today_starts <= s.starts_at < today_starts + timedelta(days=1)
+                              and not s.is_cancelled),
+        "sessions_next_7_days": sum(1 for s in sessions if today_starts <= s.starts_at < week_ends
+                                    and not s.is_cancelled),
+        "series": len({s.series_id for s in sessions if s.series_id is not None}),
+        "sessions_cancelled": len(demo.cancelled),
+        "sessions_rescheduled": len(demo.rescheduled),
         "learners": len(demo.learners),
         "enrolments": len(demo.enrolments),
         "attendance": len(demo.attendance),
@@ -156,7 +164,7 @@ def _summarise(demo: Demo) -> DemoSummary:
     session = featured.session
     local = session.starts_at.astimezone(demo.zone)
     when = (f"{KIND_LABELS[featured.kind]} {local:%H:%M}–{session.ends_at.astimezone(demo.zone):%H:%M}"
-            f"《{session.course.title}》{session.title}")
+            f"《{session.course.title}》（{session.title}）")
     for account in summary.accounts:
         if session.instructor is not None and account.username == session.instructor.username:
             account.note = f"{when} 授课"

@@ -3,8 +3,8 @@ was recorded for the sessions held before the demo's moment, and the course resu
 
 Bulk inserts (plain rows) keep ``trainhub demo`` fast; the rows follow the rules the
 features apply: one enrolment per learner and course, a waiting list beyond capacity,
-attendance only for sessions that have ended and started after the enrolment (the rule of
-:mod:`trainhub.attendance.rates`), leave decided before or around the session, results
+attendance only for sessions held (ended, not cancelled) that started after the enrolment
+(the rule of :mod:`trainhub.attendance.rates`), leave decided before or around the session, results
 after a course's last session.
 """
 
@@ -167,8 +167,8 @@ def add_attendance(demo: Demo) -> None:
         if learner_id not in habits:
             habits[learner_id] = _weighted(rng, [(w, share) for share, w in ATTENDANCE_PROFILES])
         for session in enrolment["_build"].sessions[enrolment["_code"]]:
-            if session.starts_at < enrolled_at:
-                continue  # before the enrolment: neither held for them nor to come
+            if session.starts_at < enrolled_at or session.is_cancelled:
+                continue  # before the enrolment (neither held for them nor to come), or not held
             if session.ends_at > now:
                 if session.starts_at > now and session.starts_at - now <= LEAVE_AHEAD:
                     _leave_to_come(demo, leaves, learner_id, session, enrolled_at)
@@ -277,7 +277,7 @@ def add_assessments(demo: Demo) -> None:
         if (not spec.has_assessment or enrolment["status"] != EnrolmentStatus.ENROLLED
                 or assessed_on > demo.today):
             continue
-        counted = sum(1 for s in sessions if s.starts_at >= enrolment["enrolled_at"]) or 1
+        counted = sum(1 for s in sessions if s.starts_at >= enrolment["enrolled_at"] and not s.is_cancelled) or 1
         rate = attended.get((enrolment["learner_id"], enrolment["course_id"]), 0) / counted
         score = max(20.0, min(100.0, demo.rng.gauss(62 + 25 * rate, 8)))
         score_value = Decimal(f"{score:.1f}")

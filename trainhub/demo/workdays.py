@@ -1,32 +1,16 @@
-"""Days and windows of the demo's timetable: China's working days, and the current phase's
-six months around the day the demo is made."""
+"""The current phase's window, six months around the day the demo is made, and its name.
+(Which days are public holidays the demo asks the scheduling code, whose recurrence rules
+skip them: :mod:`trainhub.demo.layout`.)"""
 
 from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
 
-import chinese_calendar
-
 #: How far the current phase reaches back from the day the demo is made (about two months;
 #: it starts on the Monday of that week) and how long it lasts.
 PHASE_WEEKS_BEFORE = 8
 PHASE_MONTHS = 6
-
-
-def is_working_day(day: date) -> bool:
-    """Whether sessions may be held on ``day``: a working day in mainland China.
-
-    Public holidays (e.g. 2026-10-01..07) and make-up working days (调休, e.g. Sunday
-    2026-09-20) come from chinese-calendar, which transcribes the State Council's yearly
-    notice and so knows only the years announced when the installed version was released.
-    For a later year it raises NotImplementedError; the demo then falls back to weekends
-    only (Monday to Friday are working days, holidays unknown) rather than failing.
-    """
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:  # no holiday data for this year: weekends only
-        return day.weekday() < 5
 
 
 def add_months(day: date, months: int) -> date:
@@ -46,17 +30,6 @@ def current_phase_window(today: date, *, not_before: date) -> tuple[date, date] 
     if starts_on > today:
         return None
     return starts_on, add_months(starts_on, PHASE_MONTHS) - timedelta(days=1)
-
-
-def working_days(first: date, last: date, weekdays: tuple[int, ...]) -> list[date]:
-    """Working days from ``first`` to ``last`` (inclusive) that fall on ``weekdays``."""
-    days = []
-    day = first
-    while day <= last:
-        if day.weekday() in weekdays and is_working_day(day):
-            days.append(day)
-        day += timedelta(days=1)
-    return days
 
 
 _DIGITS = "零一二三四五六七八九"
