@@ -147,6 +147,22 @@ def test_an_archived_venue_takes_no_new_session(app, plan, course_of):
         assert update_session(kept, {"title": "小组讨论"}, actor=None) == {"title": (None, "小组讨论")}
 
 
+def test_an_archived_course_or_track_takes_no_new_session(app, plan, course_of):
+    with app.app_context():
+        course = course_of("a")
+        course.archived_at = utcnow()
+        with pytest.raises(ScheduleError) as refused:
+            new(course, "2023-03-01", "09:00", "10:00")
+        assert refused.value.errors["course_id"].endswith("已归档，不能再排课。")
+        course.archived_at = None
+        course.track.archived_at = utcnow()
+        with pytest.raises(ScheduleError) as refused:
+            new(course, "2023-03-01", "09:00", "10:00")
+        assert "所属课程模块已归档，不能再排课。" in refused.value.errors["course_id"]
+        assert db.session.scalar(sa.select(sa.func.count(TrainingSession.id))
+                                 .where(TrainingSession.course_id == course.id)) == 0
+
+
 def test_only_the_office_schedules(app, plan, course_of, make_user):
     instructor = make_user(Role.INSTRUCTOR)
     with app.app_context():

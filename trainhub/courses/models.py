@@ -154,7 +154,9 @@ class Course(db.Model):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     track: Mapped[Track] = relationship(back_populates="courses")
-    instructors: Mapped[list[User]] = relationship(secondary=course_instructor)
+    #: In the order their accounts were made: the first is the default instructor of a
+    #: session scheduled without one.
+    instructors: Mapped[list[User]] = relationship(secondary=course_instructor, order_by="User.id")
     sessions: Mapped[list[TrainingSession]] = relationship(
         back_populates="course", order_by="TrainingSession.starts_at"
     )

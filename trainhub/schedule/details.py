@@ -108,9 +108,11 @@ def check_details(course: Course, values: Mapping[str, object], errors: dict[str
 
 
 def check_course_open(course: Course, errors: dict[str, str]) -> None:
-    """New sessions go only to a course that is not archived."""
-    if course.archived_at is not None:
-        errors["course_id"] = f"课程“{course.title}”已归档，不能再排课。"
+    """New sessions go only to a course in use: neither archived itself nor under an
+    archived track, phase or programme."""
+    note = course.archived_note
+    if note is not None:
+        errors["course_id"] = f"课程“{course.title}”{note}，不能再排课。"
 
 
 def check_times(starts_at: object, ends_at: object, errors: dict[str, str]) -> None:
