@@ -16,10 +16,12 @@ from flask_login import current_user
 
 from trainhub.auth import Role, roles_required
 from trainhub.courses.models import Course, SessionSeries, TrainingSession
+from trainhub.db import utcnow
 from trainhub.localtime import local_today, local_zone, to_local
 from trainhub.schedule import lookups, operations, series
 from trainhub.schedule.forms import CancelForm, DeleteForm, SeriesEditForm, SeriesForm, SessionForm
 from trainhub.schedule.operations import ClashRefused, ScheduleError
+from trainhub.schedule.queries import state_of
 from trainhub.schedule.recurrence import Rule
 
 bp = Blueprint("schedule", __name__)
@@ -71,8 +73,11 @@ def _refused(form, error: ScheduleError) -> int:
 def course_sessions(course_id: int):
     course = _course_or_404(course_id)
     series_list = lookups.course_series(course.id)
-    return render_template("schedule/course_sessions.html", course=course,
-                           sessions=lookups.course_timetable(course.id), series_list=series_list,
+    now = utcnow()
+    sessions = lookups.course_timetable(course.id)
+    return render_template("schedule/course_sessions.html", course=course, sessions=sessions,
+                           states={item.id: state_of(item, now) for item in sessions}, now=now,
+                           series_list=series_list,
                            rules={item.id: Rule.from_series(item).describe() for item in series_list})
 
 
