@@ -98,6 +98,7 @@ GET,POST     /courses/<int:course_id>/edit                        yes    -     -
 POST         /courses/<int:course_id>/archive                     yes    -     -      -      -       -
 POST         /courses/<int:course_id>/restore                     yes    -     -      -      -       -
 GET          /programme                                           yes    yes   yes    yes    -       -
+GET,POST     /programmes/new                                      yes    -     -      -      -       -
 GET,POST     /programmes/<int:programme_id>/edit                  yes    -     -      -      -       -
 POST         /programmes/<int:programme_id>/archive               yes    -     -      -      -       -
 POST         /programmes/<int:programme_id>/restore               yes    -     -      -      -       -
@@ -188,6 +189,12 @@ POST         /api/v1/courses                                      yes    -     -
 PATCH        /api/v1/courses/<int:course_id>                      yes    -     -      -      -       -
 POST         /api/v1/courses/<int:course_id>/archive              yes    -     -      -      -       -
 POST         /api/v1/courses/<int:course_id>/restore              yes    -     -      -      -       -
+GET          /api/v1/programmes                                   yes    yes   yes    yes    -       -
+POST         /api/v1/programmes                                   yes    -     -      -      -       -
+GET          /api/v1/programmes/<int:programme_id>                yes    yes   yes    yes    -       -
+PATCH        /api/v1/programmes/<int:programme_id>                yes    -     -      -      -       -
+POST         /api/v1/programmes/<int:programme_id>/archive        yes    -     -      -      -       -
+POST         /api/v1/programmes/<int:programme_id>/restore        yes    -     -      -      -       -
 GET          /api/v1/phases                                       yes    yes   yes    yes    -       -
 POST         /api/v1/phases                                       yes    -     -      -      -       -
 GET          /api/v1/phases/<int:phase_id>                        yes    yes   yes    yes    -       -

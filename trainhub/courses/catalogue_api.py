@@ -1,5 +1,6 @@
-"""JSON API of the catalogue: phases (with their tracks), tracks and courses — create,
-change, archive and restore (the office); phases are read by every reader of the courses.
+"""JSON API of the catalogue: programmes and phases (with their tracks), tracks and courses —
+create, change, archive and restore (the office); programmes and phases are read by every
+reader of the courses.
 Writes go through :mod:`trainhub.courses.phases` and :mod:`trainhub.courses.course_edits`
 with the caller as the acting user, so the rules and messages are the web's.
 
@@ -30,6 +31,11 @@ from trainhub.courses.schemas import (
     PhasePageSchema,
     PhaseSchema,
     PhaseUpdateSchema,
+    ProgrammeArgs,
+    ProgrammeCreateSchema,
+    ProgrammePageSchema,
+    ProgrammeSchema,
+    ProgrammeUpdateSchema,
     TrackCreateSchema,
     TrackSchema,
     TrackUpdateSchema,
@@ -38,32 +44,32 @@ from trainhub.extensions import db
 
 blp = Blueprint(
     "catalogue_api", __name__, url_prefix="/api/v1",
-    description="项目目录：阶段、课程模块与课程的新建、修改、归档与恢复（项目办）。归档的条目不再出现在列表和"
+    description="项目目录：项目、阶段、课程模块与课程的新建、修改、归档与恢复（项目办）。归档的条目不再出现在列表和"
                 "选项中，但仍可单独读取，历史记录和报表照常保留。",
 )
 
 CONFLICT = "编号、名称或课程编号已被使用，或当前状态不允许该操作（如尚有未结束的课次）；errors 指出字段"
 
 
+def _found(item, what: str, item_id: int):
+    """``(item, None)``, or ``(None, the 404 problem)`` when there is no such ``what``."""
+    return (item, None) if item is not None else (None, problem(404, f"{what} {item_id} 不存在。"))
+
+
+def _programme_or_404(programme_id: int):
+    return _found(queries.get_programme(programme_id), "项目", programme_id)
+
+
 def _phase_or_404(phase_id: int):
-    phase = queries.get_phase(phase_id)
-    if phase is None:
-        return None, problem(404, f"阶段 {phase_id} 不存在。")
-    return phase, None
+    return _found(queries.get_phase(phase_id), "阶段", phase_id)
 
 
 def _track_or_404(track_id: int):
-    track = queries.get_track(track_id)
-    if track is None:
-        return None, problem(404, f"课程模块 {track_id} 不存在。")
-    return track, None
+    return _found(queries.get_track(track_id), "课程模块", track_id)
 
 
 def _course_or_404(course_id: int):
-    course = get_course(api_user(), course_id)
-    if course is None:
-        return None, problem(404, f"课程 {course_id} 不存在。")
-    return course, None
+    return _found(get_course(api_user(), course_id), "课程", course_id)
 
 
 def apply_to(found: tuple, write, answer=lambda item: item):
@@ -92,6 +98,95 @@ def _programme_of(data: dict):
         message = "请用 programme_id 指明项目。" if in_use else "没有在用的项目。"
         return None, problem(422, message, errors={"programme_id": [message]})
     return in_use[0], None
+
+
+# programmes ----------------------------------------------------------------------------------
+
+
+@blp.route("/programmes")
+@roles_required(*COURSE_READERS)
+@blp.arguments(ProgrammeArgs, location="query")
+@blp.response(200, ProgrammePageSchema)
+@blp.alt_response(422, description="筛选参数有误")
+def list_programmes(args):
+    """Programmes with their phases and tracks
+
+    By start date; archived programmes only with ``archived=true``.
+    """
+    return paginate(db, queries.programme_list_stmt(include_archived=args["archived"]), args)
+
+
+@blp.route("/programmes/<int:programme_id>")
+@roles_required(*COURSE_READERS)
+@blp.response(200, ProgrammeSchema)
+@blp.alt_response(404, description="项目不存在")
+def get_programme(programme_id: int):
+    """One programme with its phases and tracks (archived or not)"""
+    programme, missing = _programme_or_404(programme_id)
+    return programme if missing is None else missing
+
+
+@blp.route("/programmes", methods=["POST"])
+@roles_required(Role.OFFICE)
+@json_body
+@blp.arguments(ProgrammeCreateSchema)
+@blp.response(201, ProgrammeSchema)
+@blp.alt_response(409, description="已有同名的项目（含已归档的）；errors 指出 name")
+@blp.alt_response(415, description="请求体不是 JSON")
+def create_programme(data):
+    """Create a programme (office)
+
+    The window (``starts_on``..``ends_on``, local dates, the last inclusive) holds the
+    phases added to it afterwards (``POST /phases`` with its ``programme_id``).
+    """
+    try:
+        programme = phases.create_programme(actor=api_user(), **data)
+    except CatalogueError as exc:
+        return refused(exc)
+    return programme, {"Location": url_for("catalogue_api.get_programme", programme_id=programme.id)}
+
+
+@blp.route("/programmes/<int:programme_id>", methods=["PATCH"])
+@roles_required(Role.OFFICE)
+@json_body
+@blp.arguments(ProgrammeUpdateSchema)
+@blp.response(200, ProgrammeSchema)
+@blp.alt_response(404, description="项目不存在")
+@blp.alt_response(409, description="已有同名的项目")
+@blp.alt_response(415, description="请求体不是 JSON")
+def update_programme(data, programme_id: int):
+    """Rename a programme or change its window (office)
+
+    Only the fields given change. A window that would leave one of its phases (archived ones
+    too) outside is refused (422), naming them.
+    """
+    return apply_to(_programme_or_404(programme_id),
+                    lambda programme: phases.update_programme(programme, data, actor=api_user()))
+
+
+@blp.route("/programmes/<int:programme_id>/archive", methods=["POST"])
+@roles_required(Role.OFFICE)
+@blp.response(200, ProgrammeSchema)
+@blp.alt_response(404, description="项目不存在")
+@blp.alt_response(409, description="项目尚有未结束的已排期课次；errors 指出 sessions")
+def archive_programme(programme_id: int):
+    """Archive a programme (office)
+
+    It leaves lists and choices with its phases, tracks and courses; archiving an archived
+    programme changes nothing.
+    """
+    return apply_to(_programme_or_404(programme_id),
+                    lambda programme: phases.archive_programme(programme, actor=api_user()))
+
+
+@blp.route("/programmes/<int:programme_id>/restore", methods=["POST"])
+@roles_required(Role.OFFICE)
+@blp.response(200, ProgrammeSchema)
+@blp.alt_response(404, description="项目不存在")
+def restore_programme(programme_id: int):
+    """Restore an archived programme (office)"""
+    return apply_to(_programme_or_404(programme_id),
+                    lambda programme: phases.restore_programme(programme, actor=api_user()))
 
 
 # phases --------------------------------------------------------------------------------------

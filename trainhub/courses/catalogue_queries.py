@@ -37,14 +37,20 @@ VENUE_READERS = (Role.OFFICE, Role.COORDINATOR)
 # programme, phases, tracks -----------------------------------------------------------------
 
 
-def programmes(*, include_archived: bool = False) -> list[Programme]:
-    """The programmes (usually one) with their phases and tracks loaded."""
+def programme_list_stmt(*, include_archived: bool = False) -> sa.Select:
+    """Programmes by start date with their phases and tracks loaded, in use unless
+    ``include_archived``."""
     stmt = (sa.select(Programme)
             .options(selectinload(Programme.phases).selectinload(Phase.tracks))
             .order_by(Programme.starts_on, Programme.id))
     if not include_archived:
         stmt = stmt.where(Programme.archived_at.is_(None))
-    return list(db.session.scalars(stmt))
+    return stmt
+
+
+def programmes(*, include_archived: bool = False) -> list[Programme]:
+    """The programmes (usually one) with their phases and tracks loaded."""
+    return list(db.session.scalars(programme_list_stmt(include_archived=include_archived)))
 
 
 def get_programme(programme_id: int) -> Programme | None:

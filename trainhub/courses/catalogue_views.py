@@ -1,5 +1,5 @@
 """Catalogue pages: the programme with its phases, a phase with its tracks, and the office's
-forms to create, edit, archive and restore the programme, phases, tracks and courses.
+forms to create, edit, archive and restore programmes, phases, tracks and courses.
 
 The readers of the course pages (office, coordinators, instructors, the Certification
 Centre) read the programme and phase pages; only the office writes. Archived items leave
@@ -112,6 +112,21 @@ def programme():
         archived=archived, tracks=tracks, sessions=queries.phase_sessions(phase_ids), today=local_today(),
         phase_courses={phase_id: sum(figures[t.id].courses for t in shown) for phase_id, shown in tracks.items()},
     )
+
+
+@bp.route("/programmes/new", methods=["GET", "POST"])
+@roles_required(Role.OFFICE)
+def programme_new():
+    form = ProgrammeForm()
+    status = 200
+    if request.method == "POST":
+        item, status = _saved(form, lambda: phases.create_programme(actor=current_user, **form.values()))
+        if item is not None:
+            flash(f"已新建项目“{item.name}”，可以为它新增阶段了。", "success")
+            return redirect(url_for(PROGRAMME_PAGE, _anchor=f"programme-{item.id}"))
+    return render_catalogue_form(form, title="新建项目", crumbs=[("项目与阶段", url_for(PROGRAMME_PAGE))],
+                        submit="新建", cancel_url=url_for(PROGRAMME_PAGE), status=status,
+                        note="项目名称不能与已有项目（含已归档的）重复；新建后再为它新增阶段和课程模块。")
 
 
 @bp.route("/programmes/<int:programme_id>/edit", methods=["GET", "POST"])

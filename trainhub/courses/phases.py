@@ -36,30 +36,56 @@ from trainhub.extensions import db
 PROGRAMME_FIELDS = ("name", "starts_on", "ends_on")
 
 
+def _check_programme(values: dict, programme: Programme | None) -> dict:
+    """The programme's values validated all at once (name unique, window holding every one
+    of its phases: archived ones too, they stay in history)."""
+    problems = Problems()
+    cleaned = {}
+    if "name" in values:
+        cleaned["name"] = problems.check("name", name_value, values["name"], "name", "项目名称")
+    starts_on = values.get("starts_on", programme.starts_on if programme else None)
+    ends_on = values.get("ends_on", programme.ends_on if programme else None)
+    window = problems.check("starts_on", check_window, starts_on, ends_on, "项目")
+    if window is not None:
+        cleaned["starts_on"], cleaned["ends_on"] = window
+        held = programme.phases if programme else []
+        outside = [p for p in held if p.starts_on < window[0] or p.ends_on > window[1]]
+        if outside:
+            field = "starts_on" if any(p.starts_on < window[0] for p in outside) else "ends_on"
+            named = "、".join(f"{p.name}（{p.starts_on:%Y-%m-%d} 至 {p.ends_on:%Y-%m-%d}）" for p in outside)
+            problems[field] = f"新的项目时间会使以下阶段落在项目时间之外：{named}。请先调整这些阶段的时间。"
+    problems.raise_if_any()
+    name = cleaned.get("name")
+    if name is not None:
+        same = sa.select(Programme.id).where(Programme.name == name)
+        if programme is not None:
+            same = same.where(Programme.id != programme.id)
+        if db.session.scalar(same) is not None:
+            raise CatalogueConflict("name", f"已有名为“{name}”的项目。")
+    return cleaned
+
+
+def create_programme(*, actor: Actor | None, name: str | None, starts_on: date | None,
+                     ends_on: date | None) -> Programme:
+    """Add a programme (a name no other one has, archived ones included; a window of local
+    dates, the last inclusive); its phases are added afterwards."""
+    check_office(actor)
+    values = _check_programme({"name": name, "starts_on": starts_on, "ends_on": ends_on}, None)
+    programme = Programme(**values)
+    db.session.add(programme)
+    db.session.flush()
+    record("programme.create", target_type="programme", target_id=programme.id,
+           detail={key: audit_value(value) for key, value in values.items()})
+    return programme
+
+
 def update_programme(programme: Programme, changes: dict, *, actor: Actor | None) -> dict:
     """Change the programme's name or window (``changes``: any of :data:`PROGRAMME_FIELDS`);
     returns ``{field: (old, new)}``. A window that would leave one of its phases (archived
     ones too: they stay in history) outside is refused, naming them."""
     check_office(actor)
     refuse_unknown(changes, PROGRAMME_FIELDS)
-    problems = Problems()
-    values = {}
-    if "name" in changes:
-        values["name"] = problems.check("name", name_value, changes["name"], "name", "项目名称")
-    starts_on = changes.get("starts_on", programme.starts_on)
-    ends_on = changes.get("ends_on", programme.ends_on)
-    window = problems.check("starts_on", check_window, starts_on, ends_on, "项目")
-    if window is not None:
-        values["starts_on"], values["ends_on"] = window
-        outside = [p for p in programme.phases if p.starts_on < window[0] or p.ends_on > window[1]]
-        if outside:
-            field = "starts_on" if any(p.starts_on < window[0] for p in outside) else "ends_on"
-            named = "、".join(f"{p.name}（{p.starts_on:%Y-%m-%d} 至 {p.ends_on:%Y-%m-%d}）" for p in outside)
-            problems[field] = f"新的项目时间会使以下阶段落在项目时间之外：{named}。请先调整这些阶段的时间。"
-    problems.raise_if_any()
-    if "name" in values and db.session.scalar(sa.select(Programme.id).where(
-            Programme.name == values["name"], Programme.id != programme.id)):
-        raise CatalogueConflict("name", f"已有名为“{values['name']}”的项目。")
+    values = _check_programme(changes, programme)
     return apply_changes(programme, values, "programme.update", "programme")
 
 

@@ -214,6 +214,46 @@ class PhaseArgs(PageArgs):
     archived = Bool(load_default=False, metadata={"description": ARCHIVED_ARG_HELP})
 
 
+class ProgrammeSchema(Schema):
+    class Meta:
+        ordered = True
+
+    id = Int(required=True)
+    name = fields.String(required=True, metadata={"description": "项目名称（全系统唯一）"})
+    starts_on = fields.Date(required=True, metadata={"description": "开始日期（北京时间）"})
+    ends_on = fields.Date(required=True, metadata={"description": "结束日期（北京时间，含当天）"})
+    archived = fields.Function(lambda p: p.archived_at is not None, required=True,
+                               metadata={"type": "boolean", "description": "是否已归档（连同其全部阶段、"
+                                                                           "课程模块和课程不再出现在列表中）"})
+    archived_at = fields.AwareDateTime(allow_none=True, required=True,
+                                       metadata={"description": "归档时间；未归档为 null"})
+    phases = fields.List(fields.Nested(PhaseSchema), required=True,
+                         metadata={"description": "阶段（含已归档的），按编号，各带其课程模块"})
+
+
+ProgrammePageSchema = page_schema(ProgrammeSchema, "ProgrammePage")
+
+
+class ProgrammeArgs(PageArgs):
+    archived = Bool(load_default=False, metadata={"description": ARCHIVED_ARG_HELP})
+
+
+def _programme_fields(required: bool) -> dict:
+    """A programme's input; ``required`` for creation. Types here, meaning in the operation."""
+    return {
+        "name": Text(required=required, metadata={"description": "项目名称（最多 100 个字），不能与已有项目"
+                                                                "（含已归档的）重复"}),
+        "starts_on": Day(required=required, metadata={"description": "开始日期（北京时间）"
+                                                      + ("" if required else "，不晚于其任何阶段的开始日期")}),
+        "ends_on": Day(required=required, metadata={"description": "结束日期（北京时间，含当天），晚于开始日期"
+                                                    + ("" if required else "，不早于其任何阶段的结束日期")}),
+    }
+
+
+ProgrammeCreateSchema = InputSchema.from_dict(_programme_fields(required=True), name="ProgrammeCreate")
+ProgrammeUpdateSchema = InputSchema.from_dict(_programme_fields(required=False), name="ProgrammeUpdate")
+
+
 def _phase_fields(required: bool) -> dict:
     """A phase's input; ``required`` for creation. Types here, meaning in the operation."""
     return {
