@@ -325,3 +325,58 @@ def test_attendance_answers_the_session_signal_in_a_fresh_app(make_app):
     make_app()
     assert any(getattr(receiver, "__module__", "") == "trainhub.attendance.queries"
                for receiver in session_figures.receivers_for(None))
+
+
+# many at once (the schedule import) ----------------------------------------------------------
+
+
+def _selects(app, work) -> int:
+    statements = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        work()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+@pytest.mark.parametrize("size", [2, 40])
+def test_many_sessions_are_checked_together_in_a_fixed_number_of_reads(app, plan, course_of, size):
+    from datetime import date, timedelta
+
+    from trainhub.schedule.operations import create_sessions
+
+    with app.app_context():
+        course = course_of("c")
+        items = []
+        for n in range(size):
+            day = (date(2023, 3, 1) + timedelta(days=n)).isoformat()
+            items.append((course, {"starts_at": local(day, "09:00"), "ends_at": local(day, "10:00"),
+                                   "instructor_id": plan.other_teacher}))
+        made: list = []
+        reads = _selects(app, lambda: made.extend(create_sessions(items, actor=None)))
+        assert len(made) == size and len(audit("session.create", made[-1].id)) == 1
+        # the instructor and the venue are read once; the clash check's three queries
+        assert reads <= 8
+
+
+def test_many_sessions_clashing_among_themselves_need_a_reason(app, plan, course_of):
+    from trainhub.schedule.operations import ClashRefused, create_sessions
+
+    with app.app_context():
+        course = course_of("c")
+        items = [(course, {"starts_at": local("2023-03-01", start), "ends_at": local("2023-03-01", end),
+                           "instructor_id": plan.other_teacher})
+                 for start, end in (("09:00", "11:00"), ("10:00", "12:00"))]
+        with pytest.raises(ClashRefused):
+            create_sessions(items, actor=None)
+        assert db.session.scalar(sa.select(sa.func.count(TrainingSession.id))) == 0
+        first, second = create_sessions(items, override_reason="同一讲师连堂，已确认", actor=None)
+        assert first.clash_override is None and second.clash_override == "同一讲师连堂，已确认"
+        (entry,) = audit("session.create", second.id)
+        assert entry.detail["override_reason"] == "同一讲师连堂，已确认" and entry.detail["clashes"]

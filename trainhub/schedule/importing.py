@@ -5,9 +5,10 @@ nothing — the one pipeline behind ``trainhub schedule import`` and the office'
    the size and row limits (:mod:`trainhub.uploads`), the header found below any title rows;
 2. :func:`~trainhub.schedule.import_planner.plan_schedule` checks every row and writes nothing
    (the dry run);
-3. :func:`import_schedule` (here) saves the plan: each session through
-   :func:`~trainhub.schedule.operations.create_session`, which checks it once more against
-   the timetable as it is then, inside one SAVEPOINT, with one audit entry for the import.
+3. :func:`import_schedule` (here) saves the plan through
+   :func:`~trainhub.schedule.operations.create_sessions`, which checks the sessions once
+   more against the timetable as it is then (one clash check for all of them), inside one
+   SAVEPOINT, with one audit entry for the import.
 
 Holidays are refused unless allowed; clashes are refused unless an override reason is given,
 which each clashing session keeps (``clash_override``) and the audit log records, as when a
@@ -23,7 +24,7 @@ from trainhub.auth import Actor
 from trainhub.courses.models import TrainingSession
 from trainhub.schedule.import_columns import COLUMNS
 from trainhub.schedule.import_plan import ScheduleImportRefused, SchedulePlan
-from trainhub.schedule.operations import ScheduleError, actor_id, check_actor, create_session
+from trainhub.schedule.operations import ScheduleError, actor_id, check_actor, create_sessions
 from trainhub.spreadsheets import SpreadsheetError, Table
 from trainhub.transaction import savepoint
 from trainhub.uploads import read_upload
@@ -70,9 +71,10 @@ def import_schedule(plan: SchedulePlan, *, actor: Actor | None, via: str) -> Imp
     """Save ``plan`` (a dry run made in this unit of work): every session, or none.
 
     Only the office (or the operator, ``actor=None``) imports. A plan with any problem is
-    refused (:class:`ScheduleImportRefused`). Each session is created by
-    :func:`~trainhub.schedule.operations.create_session` (audited as ``session.create``,
-    with the override reason on the sessions that clash); should the timetable have changed
+    refused (:class:`ScheduleImportRefused`). The sessions are created by
+    :func:`~trainhub.schedule.operations.create_sessions`, checked once more together (one
+    clash check for all) and audited one by one as ``session.create``, with the override
+    reason on the sessions that clash; should the timetable have changed
     since the dry run so that one is now refused, nothing is written
     (:class:`ScheduleImportConflict`, 409) and the session is as before the call. One audit
     entry ``schedule.import`` names the file, the sessions per course, whether holidays were
@@ -84,10 +86,10 @@ def import_schedule(plan: SchedulePlan, *, actor: Actor | None, via: str) -> Imp
     result = ImportedSchedule(plan=plan)
     try:
         with savepoint(TrainingSession.__table__):
-            for row in plan.rows:
-                result.sessions.append(create_session(
-                    row.course, starts_at=row.starts_at, ends_at=row.ends_at,
-                    override_reason=plan.override_reason, actor=actor, **row.details))
+            result.sessions.extend(create_sessions(
+                [(row.course, {"starts_at": row.starts_at, "ends_at": row.ends_at, **row.details})
+                 for row in plan.rows],
+                override_reason=plan.override_reason, actor=actor))
             record(AUDIT_ACTION, target_type="import", detail={
                 "file": plan.filename[:200], "via": via, "courses": result.per_course,
                 "sessions": len(result.sessions), "session_ids": [s.id for s in result.sessions],

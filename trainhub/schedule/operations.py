@@ -128,10 +128,11 @@ def day_notes(starts_at: datetime) -> list[str]:
 
 
 def check_session(course: Course, values: Mapping[str, object], *,
-                  session: TrainingSession | None = None) -> tuple[dict, SessionCheck]:
+                  session: TrainingSession | None = None, find: bool = True) -> tuple[dict, SessionCheck]:
     """Check a session of ``course`` as ``values`` would make it (every field of
     :data:`SESSION_FIELDS`): refuses bad input (:class:`ScheduleError`), else answers the
-    cleaned values and what it meets (window, clashes, notes), writing nothing."""
+    cleaned values and what it meets (window, clashes, notes), writing nothing. With
+    ``find=False`` clashes are left to the caller (who checks many sessions at once)."""
     errors: dict[str, str] = {}
     if session is None:
         check_course_open(course, errors)
@@ -146,7 +147,8 @@ def check_session(course: Course, values: Mapping[str, object], *,
                         instructor_id=cleaned["instructor_id"], venue_id=cleaned["venue_id"],
                         session_id=session.id if session is not None else None)
     window = phase_window(course, [(proposal.starts_at, proposal.ends_at)])
-    return cleaned, SessionCheck(proposal=proposal, window=window, clashes=find_clashes([proposal]),
+    return cleaned, SessionCheck(proposal=proposal, window=window,
+                                 clashes=find_clashes([proposal]) if find else [],
                                  notes=day_notes(proposal.starts_at))
 
 
@@ -199,6 +201,40 @@ def create_session(course: Course, *, starts_at: datetime, ends_at: datetime,
     record("session.create", target_type="session", target_id=session.id, detail=detail,
            actor_id=actor_id(actor))
     return session
+
+
+def create_sessions(items: Sequence[tuple[Course, Mapping[str, object]]], *,
+                    override_reason: str | None = None, actor: Actor | None) -> list[TrainingSession]:
+    """Schedule many sessions at once (the schedule import): each ``(course, values)`` is
+    checked as :func:`create_session` checks one, and their clashes — with the timetable and
+    among themselves — are found in one :func:`find_clashes` call, a fixed number of queries
+    however many there are. Any refusal comes before anything is written. Each session is
+    audited as ``session.create``; a session that clashes (with the timetable or with an
+    earlier one of ``items``) keeps ``override_reason`` as create_session would."""
+    check_actor(actor)
+    checked = []
+    for course, values in items:
+        cleaned, check = check_session(course, values, find=False)
+        if check.window is not None:
+            raise window_error(check.window)
+        checked.append((course, cleaned, check.proposal))
+    clashes = find_clashes([proposal for _, _, proposal in checked])
+    reason = enforce(clashes, override_reason)
+    by_index: dict[int, list[Clash]] = {}
+    for clash in clashes:
+        by_index.setdefault(clash.index, []).append(clash)
+    sessions = [TrainingSession(course_id=course.id, status=SessionStatus.SCHEDULED, sequence=0,
+                                clash_override=reason if index in by_index else None, **cleaned)
+                for index, (course, cleaned, _) in enumerate(checked)]
+    db.session.add_all(sessions)
+    db.session.flush()
+    for index, ((course, _, _), session) in enumerate(zip(checked, sessions, strict=True)):
+        detail = {"course_id": course.id, "after": snapshot(session)}
+        if index in by_index:
+            detail.update(override_reason=reason, clashes=[c.message for c in by_index[index]])
+        record("session.create", target_type="session", target_id=session.id, detail=detail,
+               actor_id=actor_id(actor))
+    return sessions
 
 
 def update_session(session: TrainingSession, changes: Mapping[str, object], *,
